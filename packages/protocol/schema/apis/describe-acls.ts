@@ -1,0 +1,48 @@
+// Derived from Kafka's message descriptors (DescribeAclsRequest.json, DescribeAclsResponse.json) by scripts/import-descriptors.ts. Do not edit.
+import type { ApiDefinition } from "../types.ts";
+
+export const describeAcls: ApiDefinition = {
+  apiKey: 29,
+  name: "DescribeAcls",
+  request: {
+    name: "DescribeAclsRequest",
+    kind: "request",
+    apiKey: 29,
+    validVersions: "0-3",
+    flexibleVersions: "2+",
+    deprecatedVersions: "0",
+    listeners: ["zkBroker","broker","controller"],
+    fields: [
+      { name: "resourceTypeFilter", type: "int8", versions: "0+" },
+      { name: "resourceNameFilter", type: "string", versions: "0+", nullableVersions: "0+" },
+      { name: "patternTypeFilter", type: "int8", versions: "1+", default: 3 },
+      { name: "principalFilter", type: "string", versions: "0+", nullableVersions: "0+" },
+      { name: "hostFilter", type: "string", versions: "0+", nullableVersions: "0+" },
+      { name: "operation", type: "int8", versions: "0+" },
+      { name: "permissionType", type: "int8", versions: "0+" },
+    ],
+  },
+  response: {
+    name: "DescribeAclsResponse",
+    kind: "response",
+    apiKey: 29,
+    validVersions: "0-3",
+    flexibleVersions: "2+",
+    fields: [
+      { name: "throttleTimeMs", type: "int32", versions: "0+" },
+      { name: "errorCode", type: "int16", versions: "0+" },
+      { name: "errorMessage", type: "string", versions: "0+", nullableVersions: "0+" },
+      { name: "resources", type: "[]DescribeAclsResource", versions: "0+", fields: [
+        { name: "resourceType", type: "int8", versions: "0+" },
+        { name: "resourceName", type: "string", versions: "0+" },
+        { name: "patternType", type: "int8", versions: "1+", default: 3 },
+        { name: "acls", type: "[]AclDescription", versions: "0+", fields: [
+          { name: "principal", type: "string", versions: "0+" },
+          { name: "host", type: "string", versions: "0+" },
+          { name: "operation", type: "int8", versions: "0+" },
+          { name: "permissionType", type: "int8", versions: "0+" },
+        ] },
+      ] },
+    ],
+  },
+};

@@ -1,0 +1,84 @@
+// Splits a byte stream into size-prefixed Kafka frames (sans-io): feed it what the socket reads,
+// take whole frames out. A size above the limit or below zero is a protocol violation.
+
+export class FrameSizeError extends Error {
+  override readonly name = "FrameSizeError";
+  readonly size: number;
+  constructor(size: number, limit: number) {
+    super(`frame of ${size} bytes is outside 0..${limit}`);
+    this.size = size;
+  }
+}
+
+export class FrameSplitter {
+  private readonly frameBytesMax: number;
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+
+  constructor(options: { frameBytesMax: number }) {
+    this.frameBytesMax = options.frameBytesMax;
+  }
+
+  /** Bytes received but not yet returned as frames. */
+  get bufferedBytes(): number {
+    return this.pendingBytes;
+  }
+
+  /** Adds received bytes and returns every frame now complete (without size prefixes). */
+  push(chunk: Uint8Array): Uint8Array[] {
+    if (chunk.length > 0) {
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+    }
+    const frames: Uint8Array[] = [];
+    for (;;) {
+      if (this.pendingBytes < 4) return frames;
+      const head = this.peek(4);
+      const size = new DataView(head.buffer, head.byteOffset, 4).getInt32(0);
+      if (size < 0 || size > this.frameBytesMax) throw new FrameSizeError(size, this.frameBytesMax);
+      if (this.pendingBytes < 4 + size) return frames;
+      const whole = this.take(4 + size);
+      frames.push(whole.subarray(4));
+    }
+  }
+
+  private peek(n: number): Uint8Array {
+    const first = this.pending[0];
+    if (first !== undefined && first.length >= n) return first;
+    return this.concat(n, false);
+  }
+
+  private take(n: number): Uint8Array {
+    const first = this.pending[0];
+    if (first !== undefined && first.length >= n) {
+      const out = first.subarray(0, n);
+      if (first.length === n) this.pending.shift();
+      else this.pending[0] = first.subarray(n);
+      this.pendingBytes -= n;
+      return out;
+    }
+    return this.concat(n, true);
+  }
+
+  private concat(n: number, consume: boolean): Uint8Array {
+    const out = new Uint8Array(n);
+    let filled = 0;
+    let i = 0;
+    while (filled < n) {
+      const part = this.pending[i];
+      if (part === undefined) throw new Error("FrameSplitter: not enough buffered bytes");
+      const use = Math.min(part.length, n - filled);
+      out.set(part.subarray(0, use), filled);
+      filled += use;
+      if (consume) {
+        if (use === part.length) {
+          this.pending.shift();
+        } else {
+          this.pending[0] = part.subarray(use);
+        }
+      } else i++;
+    }
+    if (consume) this.pendingBytes -= n;
+    return out;
+  }
+}
