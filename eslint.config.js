@@ -19,7 +19,11 @@ export default tseslint.config(
         "error",
         {
           allowForKnownSafeCalls: [
-            { from: "package", package: "node:test", name: ["test", "describe", "it", "suite", "before", "after", "beforeEach", "afterEach"] },
+            {
+              from: "package",
+              package: "node:test",
+              name: ["test", "describe", "it", "suite", "before", "after", "beforeEach", "afterEach"],
+            },
           ],
         },
       ],
@@ -39,10 +43,18 @@ export default tseslint.config(
       "no-restricted-imports": [
         "error",
         {
-          paths: ["node:net", "node:fs", "node:fs/promises", "node:tls", "node:child_process", "node:dgram", "node:http"].map(
-            (name) => ({ name, message: "packages/protocol is sans-io" }),
-          ),
-          patterns: [{ group: ["@samsa/broker", "@samsa/cli", "@samsa/testkit"], message: "protocol depends on nothing" }],
+          paths: [
+            "node:net",
+            "node:fs",
+            "node:fs/promises",
+            "node:tls",
+            "node:child_process",
+            "node:dgram",
+            "node:http",
+          ].map((name) => ({ name, message: "packages/protocol is sans-io" })),
+          patterns: [
+            { group: ["@samsa/broker", "@samsa/cli", "@samsa/testkit"], message: "protocol depends on nothing" },
+          ],
         },
       ],
     },

@@ -216,7 +216,11 @@ function readField(ctx: Ctx, f: FieldDefinition, target: string, flex: string, p
     const lines = [`{`, `  const n = r.arrayLength(${flex}, ${elementSizeMin(elem)});`];
     if (nullable === "true") lines.push(`  if (n === -1) ${target} = null; else {`);
     else if (nullable === "false") lines.push(`  if (n === -1) r.fail("null in a non-nullable array"); {`);
-    else lines.push(`  if (n === -1 && !(${nullable})) r.fail("null in a non-nullable array");`, `  if (n === -1) ${target} = null; else {`);
+    else
+      lines.push(
+        `  if (n === -1 && !(${nullable})) r.fail("null in a non-nullable array");`,
+        `  if (n === -1) ${target} = null; else {`,
+      );
     lines.push(`    const a: ${ts}[] = [];`, `    for (let i = 0; i < n; i++) a.push(${readValue(ctx, elem, flex)});`);
     lines.push(`    ${target} = a;`, `  }`, `}`);
     return lines;
@@ -281,7 +285,11 @@ function genStruct(ctx: Ctx, s: StructInfo, isTop: boolean): void {
       for (const f of tagged) {
         const present = intersect(intersect(fieldVersions(f), taggedRange(f)), ctx.valid);
         const c = cond(present, ctx.valid);
-        out.push(`        case ${f.tag}:`, `          if (!(${c})) return false;`, `          r.path = "${s.path}.${f.name}";`);
+        out.push(
+          `        case ${f.tag}:`,
+          `          if (!(${c})) return false;`,
+          `          r.path = "${s.path}.${f.name}";`,
+        );
         out.push(...readField(ctx, f, f.name, "true", present).map((l) => `          ${l}`));
         out.push(`          return true;`);
       }
@@ -327,11 +335,7 @@ function genStruct(ctx: Ctx, s: StructInfo, isTop: boolean): void {
         const body = writeField(ctx, f, "x", "true", present, path);
         const isStructDefault = isStructType(f.type) && !isNullableType(f);
         out.push(`    {`, `      const x = m.${f.name} === undefined ? ${defaultExpr(ctx, f)} : m.${f.name};`);
-        const writeIt = [
-          `const b = encodeTagged((w) => {`,
-          ...body.map((l) => `  ${l}`),
-          `});`,
-        ];
+        const writeIt = [`const b = encodeTagged((w) => {`, ...body.map((l) => `  ${l}`), `});`];
         if (isStructDefault) {
           writeIt.push(
             `const d = encodeTagged((w) => write${tsTypeOf(ctx, f.type)}(w, v, default${tsTypeOf(ctx, f.type)}()));`,
@@ -340,7 +344,11 @@ function genStruct(ctx: Ctx, s: StructInfo, isTop: boolean): void {
           out.push(`      if (${c}) {`, ...writeIt.map((l) => `        ${l}`), `      }`);
         } else {
           writeIt.push(`tagged.push([${f.tag}, b]);`);
-          out.push(`      if ((${c}) && !(${isDefaultCheck(ctx, f, "x")})) {`, ...writeIt.map((l) => `        ${l}`), `      }`);
+          out.push(
+            `      if ((${c}) && !(${isDefaultCheck(ctx, f, "x")})) {`,
+            ...writeIt.map((l) => `        ${l}`),
+            `      }`,
+          );
         }
         if (f.ignorable !== true && c !== "true" && !isStructType(f.type)) {
           out.push(
@@ -368,7 +376,8 @@ function genStruct(ctx: Ctx, s: StructInfo, isTop: boolean): void {
 /** Renames the version parameter of the function whose body starts at `start` when the body never reads it. */
 function markUnusedVersion(out: string[], start: number): void {
   const body = out.slice(start);
-  if (!body.some((l) => /\bv\b/.test(l))) out[start - 1] = (out[start - 1] ?? "").replace(", v: number", ", _v: number");
+  if (!body.some((l) => /\bv\b/.test(l)))
+    out[start - 1] = (out[start - 1] ?? "").replace(", v: number", ", _v: number");
   if (!body.some((l) => /\bm\b/.test(l))) out[start - 1] = (out[start - 1] ?? "").replace(", m: Input", ", _m: Input");
 }
 
@@ -398,7 +407,9 @@ function writeField(ctx: Ctx, f: FieldDefinition, x: string, flex: string, prese
   const nullable = cond(nullableRange(f), present);
   const nullCheck =
     isNullableType(f) && nullable !== "true"
-      ? [`if (${x} === null${nullable === "false" ? "" : ` && !(${nullable})`}) nullNotAllowed("${ctx.message.name}", v, "${path}");`]
+      ? [
+          `if (${x} === null${nullable === "false" ? "" : ` && !(${nullable})`}) nullNotAllowed("${ctx.message.name}", v, "${path}");`,
+        ]
       : [];
   const elem = elementType(f.type);
   if (elem !== undefined) {
@@ -406,7 +417,11 @@ function writeField(ctx: Ctx, f: FieldDefinition, x: string, flex: string, prese
     if (isNullableType(f)) {
       lines.push(`if (${x} === null) w.arrayLength(null, ${flex});`, `else {`);
     } else lines.push(`{`);
-    lines.push(`  w.arrayLength(${x}.length, ${flex});`, `  for (const e of ${x}) ${writeValue(ctx, elem, "e", flex)}`, `}`);
+    lines.push(
+      `  w.arrayLength(${x}.length, ${flex});`,
+      `  for (const e of ${x}) ${writeValue(ctx, elem, "e", flex)}`,
+      `}`,
+    );
     return lines;
   }
   if (f.type === "string") {
@@ -487,14 +502,7 @@ export function genMessage(message: MessageDefinition): { code: string; used: Se
   );
   const code = ctx.out.join("\n");
   const used = new Set<string>();
-  for (const name of [
-    "zeroUuid",
-    "emptyBytes",
-    "unsupportedField",
-    "nullNotAllowed",
-    "encodeTagged",
-    "bytesEqual",
-  ]) {
+  for (const name of ["zeroUuid", "emptyBytes", "unsupportedField", "nullNotAllowed", "encodeTagged", "bytesEqual"]) {
     if (new RegExp(`\\b${name}\\b`).test(code)) used.add(name);
   }
   return { code, used };

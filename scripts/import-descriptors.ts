@@ -86,7 +86,8 @@ function convertField(o: JsonObject): FieldDefinition {
 
 export function convertDescriptor(o: JsonObject): MessageDefinition {
   const kind = must(o, "type");
-  if (kind !== "request" && kind !== "response" && kind !== "header" && kind !== "data") throw new Error(`unknown type ${kind}`);
+  if (kind !== "request" && kind !== "response" && kind !== "header" && kind !== "data")
+    throw new Error(`unknown type ${kind}`);
   const out: { -readonly [K in keyof MessageDefinition]: MessageDefinition[K] } = {
     name: must(o, "name"),
     kind,
@@ -103,13 +104,11 @@ export function convertDescriptor(o: JsonObject): MessageDefinition {
   if (Array.isArray(listeners)) out.listeners = listeners.filter((l): l is string => typeof l === "string");
   const common = o["commonStructs"];
   if (Array.isArray(common)) {
-    out.commonStructs = common.filter(isObject).map(
-      (s): StructDefinition => ({
-        name: must(s, "name"),
-        versions: must(s, "versions"),
-        fields: (Array.isArray(s["fields"]) ? s["fields"] : []).filter(isObject).map(convertField),
-      }),
-    );
+    out.commonStructs = common.filter(isObject).map((s): StructDefinition => ({
+      name: must(s, "name"),
+      versions: must(s, "versions"),
+      fields: (Array.isArray(s["fields"]) ? s["fields"] : []).filter(isObject).map(convertField),
+    }));
   }
   return out;
 }
@@ -117,7 +116,9 @@ export function convertDescriptor(o: JsonObject): MessageDefinition {
 /** Reads every descriptor in `dir`, keyed by message name. */
 export function loadDescriptors(dir: string): Map<string, MessageDefinition> {
   const out = new Map<string, MessageDefinition>();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()) {
     const def = convertDescriptor(parseDescriptor(readFileSync(join(dir, file), "utf8")));
     out.set(def.name, def);
   }
@@ -241,7 +242,9 @@ function main(): void {
     writeFileSync(join(schemaDir, "apis", `${fileNameOf(name)}.ts`), renderStandalone(m));
   }
   writeFileSync(join(schemaDir, "index.ts"), renderIndex(apis));
-  console.log(`wrote ${apis.length} API definitions and ${standaloneMessages.length} standalone messages to ${schemaDir}`);
+  console.log(
+    `wrote ${apis.length} API definitions and ${standaloneMessages.length} standalone messages to ${schemaDir}`,
+  );
 }
 
 if (import.meta.main) main();

@@ -155,7 +155,8 @@ export type ErrorCodeValue = (typeof ErrorCode)[ErrorName];
 
 /** Codes whose exceptions are retriable in the Java client (subclasses of RetriableException). */
 const retriableCodes: ReadonlySet<number> = new Set([
-  2, 3, 5, 6, 7, 9, 13, 14, 15, 16, 19, 20, 41, 51, 56, 70, 71, 72, 74, 75, 78, 80, 83, 84, 88, 89, 100, 103, 106, 122, 123, 133,
+  2, 3, 5, 6, 7, 9, 13, 14, 15, 16, 19, 20, 41, 51, 56, 70, 71, 72, 74, 75, 78, 80, 83, 84, 88, 89, 100, 103, 106, 122,
+  123, 133,
 ]);
 
 function sentence(name: string): string {

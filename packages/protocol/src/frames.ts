@@ -41,7 +41,12 @@ export function isSupportedVersion(apiKey: number, apiVersion: number): boolean 
 
 /** A decoded request, discriminated by its API key. */
 export type DecodedRequest = {
-  [K in ApiKey]: { readonly apiKey: K; readonly apiVersion: number; readonly header: RequestHeader; readonly body: RequestByKey[K] };
+  [K in ApiKey]: {
+    readonly apiKey: K;
+    readonly apiVersion: number;
+    readonly header: RequestHeader;
+    readonly body: RequestByKey[K];
+  };
 }[ApiKey];
 
 export interface DecodedRequestHeader {
@@ -58,7 +63,13 @@ export interface DecodedRequestHeader {
  */
 export function decodeRequestFrameHeader(frame: Uint8Array): DecodedRequestHeader {
   const r = new Reader(frame);
-  if (frame.length < 8) throw new DecodeError({ api: "RequestHeader", version: 1, path: "", reason: "frame shorter than a request header" });
+  if (frame.length < 8)
+    throw new DecodeError({
+      api: "RequestHeader",
+      version: 1,
+      path: "",
+      reason: "frame shorter than a request header",
+    });
   const apiKey = r.int16();
   const apiVersion = r.int16();
   r.offset = 0;
@@ -73,10 +84,16 @@ export function decodeRequestFrame(frame: Uint8Array): DecodedRequest {
   const { header, supported, reader } = decodeRequestFrameHeader(frame);
   const { requestApiKey: apiKey, requestApiVersion: apiVersion } = header;
   if (!supported) {
-    throw new DecodeError({ api: `ApiKey(${apiKey})`, version: apiVersion, path: "", reason: "unsupported API or version" });
+    throw new DecodeError({
+      api: `ApiKey(${apiKey})`,
+      version: apiVersion,
+      path: "",
+      reason: "unsupported API or version",
+    });
   }
   const spec = apiSpecOf(apiKey);
-  if (spec === undefined) throw new DecodeError({ api: `ApiKey(${apiKey})`, version: apiVersion, path: "", reason: "unknown API" });
+  if (spec === undefined)
+    throw new DecodeError({ api: `ApiKey(${apiKey})`, version: apiVersion, path: "", reason: "unknown API" });
   const body = spec.decodeRequest(reader, apiVersion);
   return { apiKey, apiVersion, header, body } as DecodedRequest;
 }
@@ -132,7 +149,11 @@ export interface DecodedResponse<K extends ApiKey> {
 }
 
 /** Decodes a response frame (without size prefix) for a request of the given API and version. */
-export function decodeResponseFrame<K extends ApiKey>(apiKey: K, apiVersion: number, frame: Uint8Array): DecodedResponse<K> {
+export function decodeResponseFrame<K extends ApiKey>(
+  apiKey: K,
+  apiVersion: number,
+  frame: Uint8Array,
+): DecodedResponse<K> {
   const r = new Reader(frame);
   const header = decodeResponseHeaderBody(r, responseHeaderVersion(apiKey, apiVersion));
   const body = apiSpecs[apiKey].decodeResponse(r, apiVersion);
@@ -141,6 +162,7 @@ export function decodeResponseFrame<K extends ApiKey>(apiKey: K, apiVersion: num
 
 /** Reads only the correlation id of a response frame, to match it to its request. */
 export function peekCorrelationId(frame: Uint8Array): number {
-  if (frame.length < 4) throw new DecodeError({ api: "ResponseHeader", version: 0, path: "correlationId", reason: "frame too short" });
+  if (frame.length < 4)
+    throw new DecodeError({ api: "ResponseHeader", version: 0, path: "correlationId", reason: "frame too short" });
   return new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getInt32(0);
 }

@@ -38,7 +38,12 @@ export function checkVersion(name: string, version: number, min: number, max: nu
 }
 
 export function unsupportedField(name: string, version: number, path: string): never {
-  throw new EncodeError({ api: name, version, path, reason: "field has a non-default value but this version lacks it" });
+  throw new EncodeError({
+    api: name,
+    version,
+    path,
+    reason: "field has a non-default value but this version lacks it",
+  });
 }
 
 export function nullNotAllowed(name: string, version: number, path: string): never {

@@ -1,0 +1,39 @@
+// @samsa/testkit: helpers for integration tests — bounded waiting on conditions and unique names
+// now; starting Samsa or Apache Kafka as a test target as the broker lands.
+import { randomBytes } from "node:crypto";
+
+export class WaitTimeoutError extends Error {
+  override readonly name = "WaitTimeoutError";
+}
+
+/**
+ * Polls `condition` until it returns a value other than undefined/false, or fails after
+ * `timeoutMs`. Tests wait on conditions with this, never with bare sleeps.
+ */
+export async function waitFor<T>(
+  condition: () => T | undefined | false | Promise<T | undefined | false>,
+  options: { timeoutMs: number; intervalMs?: number; what: string },
+): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  const intervalMs = options.intervalMs ?? 20;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await condition();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() >= deadline) {
+      throw new WaitTimeoutError(`timed out after ${options.timeoutMs} ms waiting for ${options.what}`, {
+        cause: lastError,
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** A name unique to this run, for topics and groups that tests create (e.g. `orders-3f9a1c2b`). */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString("hex")}`;
+}
