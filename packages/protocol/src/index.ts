@@ -7,6 +7,7 @@ export * from "./generated/consumer-protocol-assignment.ts";
 export * from "./frames.ts";
 export * from "./framing.ts";
 export * from "./error-codes.ts";
+export * from "./records/index.ts";
 export { DecodeError, EncodeError } from "./errors.ts";
 export { Reader } from "./primitives/reader.ts";
 export { Writer } from "./primitives/writer.ts";

@@ -1,0 +1,227 @@
+// The in-memory backend: for tests and embedded use. It can also simulate what real disks do
+// wrong — a full disk, failing syncs, and power loss (unsynced bytes lost or torn) — so fault
+// tests run fast and deterministically.
+import type { LogFile, StorageBackend } from "./backend.ts";
+import { StorageIoError } from "./backend.ts";
+
+interface FileData {
+  bytes: Uint8Array;
+  length: number;
+  /** Bytes known durable: what survives a simulated power loss. */
+  syncedLength: number;
+}
+
+export interface MemoryFaults {
+  /** Total bytes the "disk" can hold; appends beyond it fail with ENOSPC. */
+  capacityBytes?: number;
+  /** Every append fails with this code (e.g. "EIO") while set. */
+  failAppends?: string;
+  /** Every sync fails with EIO while set. */
+  failSyncs?: boolean;
+}
+
+function parentOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? "/" : path.slice(0, i);
+}
+
+class MemoryLogFile implements LogFile {
+  private readonly backend: MemoryFileBackend;
+  private readonly path: string;
+  private readonly data: FileData;
+  private closed = false;
+
+  constructor(backend: MemoryFileBackend, path: string, data: FileData) {
+    this.backend = backend;
+    this.path = path;
+    this.data = data;
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  private check(): void {
+    if (this.closed) throw new StorageIoError(`${this.path} is closed`, { code: "EBADF" });
+  }
+
+  read(position: number, length: number): Promise<Uint8Array> {
+    this.check();
+    const end = Math.min(this.data.length, position + length);
+    return Promise.resolve(this.data.bytes.slice(Math.min(position, end), end));
+  }
+
+  append(chunks: readonly Uint8Array[]): Promise<void> {
+    this.check();
+    const total = chunks.reduce((n, c) => n + c.length, 0);
+    this.backend.reserve(this.path, total);
+    const d = this.data;
+    if (d.length + total > d.bytes.length) {
+      let size = Math.max(1024, d.bytes.length * 2);
+      while (size < d.length + total) size *= 2;
+      const next = new Uint8Array(size);
+      next.set(d.bytes.subarray(0, d.length));
+      d.bytes = next;
+    }
+    for (const c of chunks) {
+      d.bytes.set(c, d.length);
+      d.length += c.length;
+    }
+    return Promise.resolve();
+  }
+
+  sync(): Promise<void> {
+    this.check();
+    if (this.backend.faults.failSyncs === true) {
+      return Promise.reject(new StorageIoError(`sync ${this.path}: injected failure`, { code: "EIO" }));
+    }
+    this.data.syncedLength = this.data.length;
+    return Promise.resolve();
+  }
+
+  truncate(size: number): Promise<void> {
+    this.check();
+    const d = this.data;
+    if (size < d.length) {
+      d.length = size;
+      d.syncedLength = Math.min(d.syncedLength, size);
+    }
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    return Promise.resolve();
+  }
+}
+
+export class MemoryFileBackend implements StorageBackend {
+  readonly kind = "memory";
+  readonly faults: MemoryFaults;
+  private readonly files = new Map<string, FileData>();
+  private readonly dirs = new Set<string>(["/"]);
+
+  constructor(faults: MemoryFaults = {}) {
+    this.faults = faults;
+  }
+
+  /** Bytes stored in all files. */
+  get usedBytes(): number {
+    let n = 0;
+    for (const f of this.files.values()) n += f.length;
+    return n;
+  }
+
+  /** Called before an append: fails it as a real disk would when out of space or broken. */
+  reserve(path: string, bytes: number): void {
+    if (this.faults.failAppends !== undefined) {
+      throw new StorageIoError(`append to ${path}: injected failure`, { code: this.faults.failAppends });
+    }
+    const capacity = this.faults.capacityBytes;
+    if (capacity !== undefined && this.usedBytes + bytes > capacity) {
+      throw new StorageIoError(`append to ${path}: no space left on device`, { code: "ENOSPC" });
+    }
+  }
+
+  open(path: string, options: { create: boolean }): Promise<LogFile> {
+    let data = this.files.get(path);
+    if (data === undefined) {
+      if (!options.create) return Promise.reject(new StorageIoError(`open ${path}: no such file`, { code: "ENOENT" }));
+      if (!this.dirs.has(parentOf(path))) {
+        return Promise.reject(new StorageIoError(`open ${path}: no such directory`, { code: "ENOENT" }));
+      }
+      data = { bytes: new Uint8Array(0), length: 0, syncedLength: 0 };
+      this.files.set(path, data);
+    }
+    return Promise.resolve(new MemoryLogFile(this, path, data));
+  }
+
+  exists(path: string): Promise<boolean> {
+    return Promise.resolve(this.files.has(path) || this.dirs.has(path));
+  }
+
+  list(dir: string): Promise<string[]> {
+    const prefix = dir.endsWith("/") ? dir : `${dir}/`;
+    const names = new Set<string>();
+    for (const p of [...this.files.keys(), ...this.dirs]) {
+      if (p.startsWith(prefix) && p.length > prefix.length) {
+        const rest = p.slice(prefix.length);
+        names.add(rest.split("/")[0] ?? rest);
+      }
+    }
+    return Promise.resolve([...names].sort());
+  }
+
+  mkdir(dir: string): Promise<void> {
+    let d = dir;
+    while (d !== "/" && d !== "" && !this.dirs.has(d)) {
+      this.dirs.add(d);
+      d = parentOf(d);
+    }
+    return Promise.resolve();
+  }
+
+  remove(path: string): Promise<void> {
+    this.files.delete(path);
+    return Promise.resolve();
+  }
+
+  removeDir(dir: string): Promise<void> {
+    const prefix = `${dir}/`;
+    for (const p of [...this.files.keys()]) if (p.startsWith(prefix)) this.files.delete(p);
+    for (const p of [...this.dirs]) if (p === dir || p.startsWith(prefix)) this.dirs.delete(p);
+    return Promise.resolve();
+  }
+
+  rename(from: string, to: string): Promise<void> {
+    const data = this.files.get(from);
+    if (data === undefined)
+      return Promise.reject(new StorageIoError(`rename ${from}: no such file`, { code: "ENOENT" }));
+    this.files.delete(from);
+    this.files.set(to, data);
+    return Promise.resolve();
+  }
+
+  readFile(path: string): Promise<Uint8Array | undefined> {
+    const data = this.files.get(path);
+    return Promise.resolve(data === undefined ? undefined : data.bytes.slice(0, data.length));
+  }
+
+  writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
+    if (!this.dirs.has(parentOf(path))) {
+      return Promise.reject(new StorageIoError(`write ${path}: no such directory`, { code: "ENOENT" }));
+    }
+    const old = this.files.get(path);
+    try {
+      this.reserve(path, data.length - (old?.length ?? 0));
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    this.files.set(path, { bytes: Uint8Array.from(data), length: data.length, syncedLength: data.length });
+    return Promise.resolve();
+  }
+
+  syncDir(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /**
+   * The disk as it would be found after a power loss: each file keeps its synced bytes, and of
+   * its unsynced tail keeps a prefix chosen by `unsyncedKept` (0 = all lost, 1 = all kept, or a
+   * function for torn writes). A kill -9 of the process corresponds to keeping everything.
+   */
+  afterCrash(options: { unsyncedKept: number | ((path: string, unsyncedBytes: number) => number) }): MemoryFileBackend {
+    const next = new MemoryFileBackend({});
+    for (const d of this.dirs) next.dirs.add(d);
+    for (const [path, f] of this.files) {
+      const unsynced = f.length - f.syncedLength;
+      const keep =
+        typeof options.unsyncedKept === "number"
+          ? Math.floor(unsynced * options.unsyncedKept)
+          : Math.max(0, Math.min(unsynced, options.unsyncedKept(path, unsynced)));
+      const length = f.syncedLength + keep;
+      next.files.set(path, { bytes: f.bytes.slice(0, length), length, syncedLength: length });
+    }
+    return next;
+  }
+}

@@ -1,0 +1,766 @@
+// The log of one partition: a sequence of segments. Append validates batches and assigns offsets
+// (patching them in place), writes them in order, and makes them durable per the durability mode;
+// reads return whole stored batches as byte slices. Tracks the log start offset, the log end
+// offset and the high watermark (the end of what consumers may read).
+import {
+  DecodeError,
+  ErrorCode,
+  iterateBatches,
+  iterateRecords,
+  patchBaseOffset,
+  patchLogAppendTime,
+  patchPartitionLeaderEpoch,
+  validateBatch,
+} from "@samsa/protocol";
+import type { RecordBatchView } from "@samsa/protocol";
+import type { StorageBackend } from "./backend.ts";
+import { StorageIoError } from "./backend.ts";
+import type { FilePool } from "./file-pool.ts";
+import type { Clock, Durability, LogConfig } from "./log-config.ts";
+import { parseSegmentFileName, Segment } from "./segment.ts";
+import type { BatchInfo, ScannedBatch } from "./segment.ts";
+
+export type AppendResult =
+  | {
+      readonly errorCode: 0;
+      /** Offset of the first appended record; -1 when nothing was appended. */
+      readonly baseOffset: number;
+      readonly lastOffset: number;
+      /** The broker's append time for LogAppendTime topics, -1 otherwise. */
+      readonly logAppendTimeMs: number;
+      readonly logStartOffset: number;
+    }
+  | {
+      readonly errorCode: number;
+      readonly errorMessage: string;
+      /** Index of the offending batch in the request, when one batch is at fault. */
+      readonly batchIndex?: number;
+    };
+
+export interface ReadResult {
+  readonly errorCode: number;
+  /** Whole batches, as stored; empty when there is nothing to read. */
+  readonly records: Uint8Array;
+  readonly highWatermark: number;
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+}
+
+export interface TimestampLookup {
+  readonly offset: number;
+  readonly timestampMs: number;
+}
+
+/** Acks the caller waits for: 0 none, 1 written to the OS, -1 (all) durable per the durability mode. */
+export type RequiredAcks = 0 | 1 | -1;
+
+const recordsDecodeBytesMax = 64 * 1024 * 1024;
+
+interface PendingAppend {
+  readonly batches: BatchInfo[];
+  readonly chunks: Uint8Array[];
+  readonly sizeBytes: number;
+  readonly epoch: number;
+}
+
+/** Stored bytes failed their CRC or framing check on the way out. */
+export class CorruptLogError extends Error {
+  override readonly name = "CorruptLogError";
+}
+
+function storageError(error: unknown): AppendResult {
+  const message = error instanceof Error ? error.message : String(error);
+  return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: message };
+}
+
+export class PartitionLog {
+  readonly dir: string;
+  readonly topic: string;
+  readonly partition: number;
+  config: LogConfig;
+  private readonly durability: Durability;
+  private readonly pool: FilePool;
+  private readonly backend: StorageBackend;
+  private readonly clock: Clock;
+  private segments: Segment[];
+  /** Offset the next append gets (assigned synchronously, before the write). */
+  private nextOffset: number;
+  /** Offset after the last batch whose write completed. */
+  private writtenEnd: number;
+  /** Offset after the last batch known durable (the recovery point). */
+  private syncedEnd: number;
+  private highWatermarkOffset: number;
+  private logStartOffsetValue: number;
+  /** Bumped when a write fails: appends assigned before it are failed too, keeping offsets dense. */
+  private appendEpoch = 0;
+  private writeQueue: Promise<void> = Promise.resolve();
+  private syncWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private syncRunning = false;
+  /** Set when a sync failed: data may not be durable, so appends are refused until reopened. */
+  private failed: StorageIoError | undefined;
+  private readonly listeners = new Set<() => void>();
+  private closed = false;
+
+  private constructor(options: {
+    dir: string;
+    topic: string;
+    partition: number;
+    config: LogConfig;
+    durability: Durability;
+    pool: FilePool;
+    backend: StorageBackend;
+    clock: Clock;
+    segments: Segment[];
+    logStartOffset: number;
+  }) {
+    this.dir = options.dir;
+    this.topic = options.topic;
+    this.partition = options.partition;
+    this.config = options.config;
+    this.durability = options.durability;
+    this.pool = options.pool;
+    this.backend = options.backend;
+    this.clock = options.clock;
+    this.segments = options.segments;
+    const end = this.active.nextOffset;
+    this.nextOffset = end;
+    this.writtenEnd = end;
+    this.syncedEnd = end;
+    this.highWatermarkOffset = end;
+    this.logStartOffsetValue = Math.max(options.logStartOffset, this.segments[0]?.baseOffset ?? 0);
+  }
+
+  /**
+   * Opens (or creates) the log in `dir`. Segments from the one holding `recoveryPoint` on are
+   * validated batch by batch unless the broker shut down cleanly; the log is cut at the first torn
+   * or corrupt batch, and segments after a cut are dropped.
+   */
+  static async open(options: {
+    dir: string;
+    topic: string;
+    partition: number;
+    config: LogConfig;
+    durability: Durability;
+    pool: FilePool;
+    backend: StorageBackend;
+    clock: Clock;
+    recoveryPoint: number;
+    logStartOffset: number;
+    cleanShutdown: boolean;
+  }): Promise<{ log: PartitionLog; truncatedBytes: number }> {
+    const { dir, backend, pool } = options;
+    await backend.mkdir(dir);
+    const names = await backend.list(dir);
+    const bases = names
+      .map(parseSegmentFileName)
+      .filter((b): b is number => b !== undefined)
+      .sort((a, b) => a - b);
+    // Leftovers of an interrupted compaction or deletion.
+    for (const name of names) {
+      if (name.endsWith(".cleaned") || name.endsWith(".deleted") || name.endsWith(".tmp")) {
+        await backend.remove(`${dir}/${name}`);
+      }
+    }
+    const segments: Segment[] = [];
+    let truncatedBytes = 0;
+    const indexIntervalBytes = options.config.indexIntervalBytes;
+    for (let i = 0; i < bases.length; i++) {
+      const baseOffset = bases[i] ?? 0;
+      const nextBase = bases[i + 1];
+      const needsValidation = !options.cleanShutdown && (nextBase === undefined || nextBase > options.recoveryPoint);
+      const opened = await Segment.open({
+        dir,
+        baseOffset,
+        pool,
+        backend,
+        indexIntervalBytes,
+        validate: needsValidation,
+      });
+      truncatedBytes += opened.truncatedBytes;
+      const previous = segments[segments.length - 1];
+      if (previous !== undefined && previous.nextOffset > baseOffset) {
+        // Overlapping offsets mean this segment is not a continuation: drop it and what follows.
+        for (const base of bases.slice(i)) await dropSegmentFiles(backend, pool, dir, base);
+        break;
+      }
+      segments.push(opened.segment);
+      if (opened.truncatedBytes > 0) {
+        // A cut segment ends the log: anything after it can no longer follow on densely.
+        for (const base of bases.slice(i + 1)) await dropSegmentFiles(backend, pool, dir, base);
+        break;
+      }
+    }
+    if (segments.length === 0) {
+      const base = Math.max(options.logStartOffset, 0);
+      segments.push(await Segment.create({ dir, baseOffset: base, pool, backend, indexIntervalBytes }));
+    }
+    const log = new PartitionLog({ ...options, segments, logStartOffset: options.logStartOffset });
+    if (!options.cleanShutdown) {
+      // What recovery read may have been only in the OS cache: make it durable before exposing it.
+      await log.active.sync();
+    }
+    return { log, truncatedBytes };
+  }
+
+  private get active(): Segment {
+    const s = this.segments[this.segments.length - 1];
+    if (s === undefined) throw new Error("a log always has an active segment");
+    return s;
+  }
+
+  get logEndOffset(): number {
+    return this.writtenEnd;
+  }
+  get highWatermark(): number {
+    return this.highWatermarkOffset;
+  }
+  get logStartOffset(): number {
+    return this.logStartOffsetValue;
+  }
+  /** Offset up to which data is known durable. */
+  get recoveryPoint(): number {
+    return this.syncedEnd;
+  }
+  /** Transactions are not implemented yet, so the last stable offset is the high watermark. */
+  get lastStableOffset(): number {
+    return this.highWatermarkOffset;
+  }
+  get sizeBytes(): number {
+    return this.segments.reduce((n, s) => n + s.sizeBytes, 0);
+  }
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+  get indexBytes(): number {
+    return this.segments.reduce((n, s) => n + s.indexBytes, 0);
+  }
+
+  /** Calls `listener` whenever the high watermark advances (for long-poll fetches). */
+  onHighWatermark(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private advanceHighWatermark(offset: number): void {
+    if (offset <= this.highWatermarkOffset) return;
+    this.highWatermarkOffset = offset;
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  /**
+   * Validates and appends the batches of a produce request's `records` field. The bytes are
+   * patched in place (base offset, leader epoch, append time) and stored as they are.
+   */
+  async append(
+    records: Uint8Array,
+    options: { requiredAcks: RequiredAcks; leaderEpoch: number },
+  ): Promise<AppendResult> {
+    if (this.closed) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, errorMessage: "the log is closed" };
+    if (this.failed !== undefined) return storageError(this.failed);
+    const nowMs = this.clock.nowMs();
+    const validated = this.validate(records, nowMs);
+    if ("errorCode" in validated) return validated;
+    if (validated.length === 0) {
+      return { errorCode: 0, baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, logStartOffset: this.logStartOffset };
+    }
+    // Assign offsets now, synchronously, so concurrent appends get dense, ordered offsets.
+    const baseOffset = this.nextOffset;
+    const batches: BatchInfo[] = [];
+    const chunks: Uint8Array[] = [];
+    const logAppendTime = this.config.timestampType === "LogAppendTime";
+    let sizeBytes = 0;
+    for (const batch of validated) {
+      const offset = this.nextOffset;
+      const count = batch.header.lastOffsetDelta + 1;
+      patchBaseOffset(batch.bytes, BigInt(offset));
+      patchPartitionLeaderEpoch(batch.bytes, options.leaderEpoch);
+      if (logAppendTime) patchLogAppendTime(batch.bytes, BigInt(nowMs));
+      this.nextOffset += count;
+      batches.push({
+        baseOffset: offset,
+        lastOffset: offset + count - 1,
+        maxTimestampMs: logAppendTime ? nowMs : Number(batch.header.maxTimestamp),
+        sizeBytes: batch.bytes.length,
+      });
+      chunks.push(batch.bytes);
+      sizeBytes += batch.bytes.length;
+    }
+    const lastOffset = this.nextOffset - 1;
+    const pending: PendingAppend = { batches, chunks, sizeBytes, epoch: this.appendEpoch };
+    const written = this.enqueueWrite(pending, nowMs);
+    const durable = written.then(() => this.afterWrite());
+    const ok: AppendResult = {
+      errorCode: 0,
+      baseOffset,
+      lastOffset,
+      logAppendTimeMs: logAppendTime ? nowMs : -1,
+      logStartOffset: this.logStartOffset,
+    };
+    try {
+      if (options.requiredAcks === 0) {
+        durable.catch(() => undefined);
+        return ok;
+      }
+      if (options.requiredAcks === 1) {
+        durable.catch(() => undefined);
+        await written;
+      } else {
+        await durable;
+      }
+      return ok;
+    } catch (error) {
+      return storageError(error);
+    }
+  }
+
+  /** Checks every batch as Kafka's log validator does; returns them, or the error to answer. */
+  private validate(records: Uint8Array, nowMs: number): RecordBatchView[] | AppendResult {
+    const batches: RecordBatchView[] = [];
+    let index = 0;
+    try {
+      const iterator = iterateBatches(records);
+      for (;;) {
+        const next = iterator.next();
+        if (next.done === true) {
+          if (next.value > 0) {
+            return {
+              errorCode: ErrorCode.CORRUPT_MESSAGE,
+              errorMessage: `${next.value} trailing bytes are not a whole batch`,
+            };
+          }
+          break;
+        }
+        const batch = next.value;
+        if (batch.bytes.length > this.config.maxMessageBytes) {
+          return {
+            errorCode: ErrorCode.MESSAGE_TOO_LARGE,
+            errorMessage: `batch of ${batch.bytes.length} bytes exceeds max.message.bytes ${this.config.maxMessageBytes}`,
+            batchIndex: index,
+          };
+        }
+        const header = validateBatch(batch.bytes);
+        if (header.control) {
+          return {
+            errorCode: ErrorCode.INVALID_RECORD,
+            errorMessage: "clients may not write control batches",
+            batchIndex: index,
+          };
+        }
+        if (header.recordsCount !== header.lastOffsetDelta + 1) {
+          return {
+            errorCode: ErrorCode.INVALID_RECORD,
+            errorMessage: `${header.recordsCount} records but lastOffsetDelta ${header.lastOffsetDelta}`,
+            batchIndex: index,
+          };
+        }
+        const recordError = this.validateRecords(batch, nowMs);
+        if (recordError !== undefined) return { ...recordError, batchIndex: index };
+        batches.push(batch);
+        index++;
+      }
+    } catch (error) {
+      if (error instanceof DecodeError) {
+        const corrupt = error.path === "crc" || error.path === "batchLength" || error.path === "";
+        return {
+          errorCode: corrupt ? ErrorCode.CORRUPT_MESSAGE : ErrorCode.INVALID_RECORD,
+          errorMessage: error.message,
+          batchIndex: index,
+        };
+      }
+      throw error;
+    }
+    const total = batches.reduce((n, b) => n + b.bytes.length, 0);
+    if (total > this.config.segmentBytes) {
+      return { errorCode: ErrorCode.RECORD_LIST_TOO_LARGE, errorMessage: `${total} bytes exceed segment.bytes` };
+    }
+    return batches;
+  }
+
+  /** Record-level checks: dense offset deltas, keys on compacted topics, timestamp bounds. */
+  private validateRecords(
+    batch: RecordBatchView,
+    nowMs: number,
+  ): { errorCode: number; errorMessage: string } | undefined {
+    const checkTimestamps = this.config.timestampType === "CreateTime";
+    const needKeys = this.config.cleanupPolicy.compact;
+    let expectedDelta = 0;
+    for (const record of iterateRecords(batch.bytes, { maxBytes: recordsDecodeBytesMax, verifyCrc: false })) {
+      if (record.offsetDelta !== expectedDelta) {
+        return {
+          errorCode: ErrorCode.INVALID_RECORD,
+          errorMessage: `record offset delta ${record.offsetDelta}, expected ${expectedDelta}`,
+        };
+      }
+      expectedDelta++;
+      if (needKeys && record.key === null) {
+        return {
+          errorCode: ErrorCode.INVALID_RECORD,
+          errorMessage: "a compacted topic cannot accept a record without a key",
+        };
+      }
+      if (checkTimestamps) {
+        const ts = Number(record.timestamp);
+        if (ts < nowMs - this.config.timestampBeforeMaxMs || ts > nowMs + this.config.timestampAfterMaxMs) {
+          return {
+            errorCode: ErrorCode.INVALID_TIMESTAMP,
+            errorMessage: `timestamp ${ts} is out of the accepted range`,
+          };
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private enqueueWrite(pending: PendingAppend, nowMs: number): Promise<void> {
+    const run = async (): Promise<void> => {
+      if (pending.epoch !== this.appendEpoch) {
+        throw new StorageIoError("an earlier append to this partition failed", { code: "EIO" });
+      }
+      const first = pending.batches[0];
+      if (first === undefined) return;
+      if (this.shouldRoll(pending.sizeBytes, nowMs)) await this.roll(first.baseOffset);
+      try {
+        await this.active.append(pending.batches, pending.chunks, nowMs);
+      } catch (error) {
+        // Offsets assigned after this batch can no longer be written densely: fail them too and
+        // hand out offsets again from the end of what was written.
+        this.appendEpoch++;
+        this.nextOffset = this.writtenEnd;
+        throw error;
+      }
+      this.writtenEnd = this.active.nextOffset;
+    };
+    return this.exclusive(run);
+  }
+
+  /** Runs `task` in the write queue: after every append assigned before, before any after. */
+  private exclusive(task: () => Promise<void>): Promise<void> {
+    const result = this.writeQueue.then(task);
+    this.writeQueue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** After a completed write: in fsync mode wait for the group commit; otherwise expose it now. */
+  private async afterWrite(): Promise<void> {
+    if (this.durability.mode === "fsync") {
+      await this.requestSync();
+    } else {
+      this.advanceHighWatermark(this.writtenEnd);
+    }
+  }
+
+  private shouldRoll(incomingBytes: number, nowMs: number): boolean {
+    const active = this.active;
+    if (active.sizeBytes === 0) return false;
+    if (active.sizeBytes + incomingBytes > this.config.segmentBytes) return true;
+    return active.firstAppendMs !== undefined && nowMs - active.firstAppendMs >= this.config.segmentMs;
+  }
+
+  /** Closes the active segment (durably, with its indexes saved) and starts a new one. */
+  private async roll(baseOffset: number): Promise<void> {
+    const old = this.active;
+    await old.sync();
+    await old.saveIndexes();
+    const next = await Segment.create({
+      dir: this.dir,
+      baseOffset,
+      pool: this.pool,
+      backend: this.backend,
+      indexIntervalBytes: this.config.indexIntervalBytes,
+    });
+    await this.backend.syncDir(this.dir);
+    this.segments.push(next);
+    if (old.sizeBytes === 0) {
+      this.segments.splice(this.segments.indexOf(old), 1);
+      await old.delete();
+    }
+  }
+
+  /**
+   * Group commit: resolves after an fdatasync that started after this call. While one sync runs,
+   * every new request waits for the next one, so N concurrent appends cost about two syncs.
+   */
+  private requestSync(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.syncWaiters.push({ resolve, reject });
+      if (!this.syncRunning) void this.runSyncs();
+    });
+  }
+
+  private async runSyncs(): Promise<void> {
+    this.syncRunning = true;
+    while (this.syncWaiters.length > 0) {
+      const waiters = this.syncWaiters;
+      this.syncWaiters = [];
+      const covered = this.writtenEnd;
+      try {
+        // Writes are ordered, so once this sync runs after them in the queue, all before are on disk.
+        await this.syncNow();
+        this.syncedEnd = Math.max(this.syncedEnd, covered);
+        this.advanceHighWatermark(covered);
+        for (const w of waiters) w.resolve();
+      } catch (error) {
+        this.failed = error instanceof StorageIoError ? error : new StorageIoError(String(error), { code: "EIO" });
+        for (const w of waiters) w.reject(error);
+      }
+    }
+    this.syncRunning = false;
+  }
+
+  private async syncNow(): Promise<void> {
+    await this.active.sync();
+  }
+
+  /** Makes everything written durable now (interval mode's timer, shutdown). */
+  async flush(): Promise<void> {
+    await this.writeQueue;
+    const covered = this.writtenEnd;
+    await this.syncNow();
+    this.syncedEnd = Math.max(this.syncedEnd, covered);
+    this.advanceHighWatermark(covered);
+  }
+
+  private segmentFor(offset: number): Segment | undefined {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    let found: Segment | undefined;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const s = this.segments[mid];
+      if (s === undefined) break;
+      if (s.baseOffset <= offset) {
+        found = s;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
+  /**
+   * Reads whole batches from `offset`, at most `maxBytes` (but at least one batch when
+   * `minOneBatch`, as Kafka returns an oversized first batch), below `maxOffset` (the high
+   * watermark by default). Batches come from one segment per call.
+   */
+  async read(options: {
+    offset: number;
+    maxBytes: number;
+    maxOffset?: number;
+    minOneBatch: boolean;
+  }): Promise<ReadResult> {
+    const maxOffset = Math.min(options.maxOffset ?? this.highWatermarkOffset, this.writtenEnd);
+    const result = (errorCode: number, records: Uint8Array): ReadResult => ({
+      errorCode,
+      records,
+      highWatermark: this.highWatermarkOffset,
+      logStartOffset: this.logStartOffsetValue,
+      logEndOffset: this.writtenEnd,
+    });
+    const empty = new Uint8Array(0);
+    if (options.offset < this.logStartOffsetValue || options.offset > this.writtenEnd) {
+      return result(ErrorCode.OFFSET_OUT_OF_RANGE, empty);
+    }
+    if (options.offset >= maxOffset) return result(0, empty);
+    let segment = this.segmentFor(options.offset);
+    // An offset between segments (after compaction or an empty roll) reads from the next one.
+    if (segment !== undefined && options.offset >= segment.nextOffset) {
+      segment = this.segments[this.segments.indexOf(segment) + 1];
+    }
+    segment ??= this.segments[0];
+    if (segment === undefined) return result(0, empty);
+    try {
+      return result(0, await this.readSegment(segment, options.offset, maxOffset, options));
+    } catch (error) {
+      if (error instanceof CorruptLogError) return result(ErrorCode.KAFKA_STORAGE_ERROR, empty);
+      // The segment was deleted by retention or DeleteRecords while being read.
+      if (error instanceof StorageIoError && options.offset < this.logStartOffsetValue) {
+        return result(ErrorCode.OFFSET_OUT_OF_RANGE, empty);
+      }
+      if (error instanceof StorageIoError) return result(ErrorCode.KAFKA_STORAGE_ERROR, empty);
+      throw error;
+    }
+  }
+
+  private async readSegment(
+    segment: Segment,
+    offset: number,
+    maxOffset: number,
+    options: { maxBytes: number; minOneBatch: boolean },
+  ): Promise<Uint8Array> {
+    const start = segment.positionOf(offset);
+    let first: number | undefined;
+    let end = 0;
+    // CRCs are checked on the way out (hardware CRC32C is cheap): corrupt bytes on disk are
+    // never served as if valid, whatever happened to the file since it was written.
+    const outcome = await segment.scan(start, segment.sizeBytes, true, (batch) => {
+      if (batch.lastOffset < offset) return true;
+      if (batch.baseOffset >= maxOffset) return false;
+      const batchEnd = batch.position + batch.bytes.length;
+      if (first === undefined) {
+        first = batch.position;
+        if (batch.bytes.length > options.maxBytes && !options.minOneBatch) return false;
+        end = batchEnd;
+        return true;
+      }
+      if (batchEnd - first > options.maxBytes) return false;
+      end = batchEnd;
+      return true;
+    });
+    if (first === undefined || end <= first) {
+      if (outcome === "invalid")
+        throw new CorruptLogError(`corrupt batch in ${segment.logPath} at or after offset ${offset}`);
+      return new Uint8Array(0);
+    }
+    return segment.read(first, end - first);
+  }
+
+  /** Visits every batch below the high watermark from `fromOffset` on, segment by segment. */
+  private async scanFrom(fromOffset: number, visit: (batch: ScannedBatch) => boolean | "stop"): Promise<void> {
+    for (const segment of this.segments) {
+      if (segment.nextOffset <= fromOffset) continue;
+      let stop = false;
+      await segment.scan(segment.positionOf(fromOffset), segment.sizeBytes, false, (batch) => {
+        if (batch.baseOffset >= this.highWatermarkOffset) {
+          stop = true;
+          return false;
+        }
+        if (batch.lastOffset < fromOffset) return true;
+        const v = visit(batch);
+        if (v === "stop") stop = true;
+        return v === true;
+      });
+      if (stop) return;
+    }
+  }
+
+  /** The first record with timestamp ≥ `timestampMs` (ListOffsets by time), below the high watermark. */
+  async offsetForTimestamp(timestampMs: number): Promise<TimestampLookup | undefined> {
+    const segment = this.segments.find((s) => s.maxTimestampMs >= timestampMs);
+    if (segment === undefined) return undefined;
+    const from = Math.max(segment.offsetForTimestampScan(timestampMs), this.logStartOffsetValue);
+    let found: TimestampLookup | undefined;
+    await this.scanFrom(from, (batch) => {
+      if (Number(batch.header.maxTimestamp) < timestampMs) return true;
+      for (const record of iterateRecords(batch.bytes, { maxBytes: recordsDecodeBytesMax, verifyCrc: false })) {
+        const offset = Number(record.offset);
+        if (offset >= this.logStartOffsetValue && Number(record.timestamp) >= timestampMs) {
+          found = { offset, timestampMs: Number(record.timestamp) };
+          return "stop";
+        }
+      }
+      return true;
+    });
+    return found;
+  }
+
+  /** The record with the largest timestamp (ListOffsets MAX_TIMESTAMP); the first such on ties. */
+  async maxTimestamp(): Promise<TimestampLookup | undefined> {
+    let best: TimestampLookup | undefined;
+    let bestBatch: ScannedBatch | undefined;
+    await this.scanFrom(this.logStartOffsetValue, (batch) => {
+      const ts = Number(batch.header.maxTimestamp);
+      if (best === undefined || ts > best.timestampMs) {
+        best = { offset: batch.baseOffset, timestampMs: ts };
+        bestBatch = { ...batch, bytes: batch.bytes.slice() };
+      }
+      return true;
+    });
+    if (best === undefined || bestBatch === undefined) return undefined;
+    const target = best.timestampMs;
+    for (const record of iterateRecords(bestBatch.bytes, { maxBytes: recordsDecodeBytesMax, verifyCrc: false })) {
+      if (Number(record.timestamp) === target && Number(record.offset) >= this.logStartOffsetValue) {
+        return { offset: Number(record.offset), timestampMs: target };
+      }
+    }
+    return best;
+  }
+
+  /**
+   * DeleteRecords: moves the log start offset to `offset` (at most the high watermark) and
+   * deletes the segments wholly below it. Returns the new log start offset, or an error code.
+   */
+  async deleteRecordsBefore(offset: number): Promise<{ errorCode: number; logStartOffset: number }> {
+    if (offset > this.highWatermarkOffset || offset < 0) {
+      return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, logStartOffset: this.logStartOffsetValue };
+    }
+    if (offset > this.logStartOffsetValue) this.logStartOffsetValue = offset;
+    await this.deleteSegmentsBelow(this.logStartOffsetValue);
+    return { errorCode: 0, logStartOffset: this.logStartOffsetValue };
+  }
+
+  private async deleteSegmentsBelow(offset: number): Promise<number> {
+    let deleted = 0;
+    while (this.segments.length > 1) {
+      const first = this.segments[0];
+      const second = this.segments[1];
+      if (first === undefined || second === undefined || second.baseOffset > offset) break;
+      this.segments.shift();
+      await first.delete();
+      deleted++;
+    }
+    return deleted;
+  }
+
+  /**
+   * Deletes whole segments past retention.ms (by their largest timestamp) or beyond retention.bytes,
+   * oldest first; the active segment is rolled first when it alone has expired. Returns segments deleted.
+   */
+  async applyRetention(): Promise<number> {
+    if (!this.config.cleanupPolicy.delete) return 0;
+    const nowMs = this.clock.nowMs();
+    let deleted = 0;
+    await this.writeQueue;
+    const { retentionMs, retentionBytes } = this.config;
+    let total = this.sizeBytes;
+    for (;;) {
+      const first = this.segments[0];
+      if (first === undefined || first.sizeBytes === 0) break;
+      const expired = retentionMs >= 0 && first.maxTimestampMs >= 0 && nowMs - first.maxTimestampMs > retentionMs;
+      const oversize = retentionBytes >= 0 && total - first.sizeBytes >= retentionBytes;
+      if (!expired && !oversize) break;
+      if (first === this.active) {
+        if (first.nextOffset > this.highWatermarkOffset) break;
+        // Roll inside the write queue, so no append runs against the segment while it closes.
+        await this.exclusive(async () => {
+          if (first === this.active && first.sizeBytes > 0) await this.roll(first.nextOffset);
+        });
+        if (first === this.active) break;
+      }
+      const next = this.segments[1];
+      if (next === undefined) break;
+      this.segments.shift();
+      total -= first.sizeBytes;
+      this.logStartOffsetValue = Math.max(this.logStartOffsetValue, next.baseOffset);
+      await first.delete();
+      deleted++;
+    }
+    return deleted;
+  }
+
+  /** Closes the log: waits for writes, makes everything durable and saves the active segment's indexes. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.writeQueue;
+    if (this.failed === undefined) {
+      await this.flush();
+      await this.active.saveIndexes();
+    }
+    for (const s of this.segments) await this.pool.close(s.logPath);
+    this.listeners.clear();
+  }
+
+  /** Deletes the whole log from disk (DeleteTopics). */
+  async delete(): Promise<void> {
+    this.closed = true;
+    await this.writeQueue;
+    for (const s of this.segments) await this.pool.close(s.logPath);
+    await this.backend.removeDir(this.dir);
+    this.listeners.clear();
+  }
+}
+
+async function dropSegmentFiles(backend: StorageBackend, pool: FilePool, dir: string, base: number): Promise<void> {
+  const name = String(base).padStart(20, "0");
+  await pool.close(`${dir}/${name}.log`);
+  for (const suffix of [".log", ".index", ".timeindex"]) await backend.remove(`${dir}/${name}${suffix}`);
+}
