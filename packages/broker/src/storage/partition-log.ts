@@ -56,6 +56,18 @@ export type RequiredAcks = 0 | 1 | -1;
 
 const recordsDecodeBytesMax = 64 * 1024 * 1024;
 
+/** Concurrent fdatasync calls per partition: overlapping syncs keep the disk busy. */
+const syncsInFlightMax = 4;
+
+/** Most bytes coalesced into one write. */
+const writeGroupBytesMax = 8 * 1024 * 1024;
+
+interface WriteGroup {
+  readonly items: { pending: PendingAppend; resolve: () => void; reject: (error: unknown) => void }[];
+  bytes: number;
+  readonly nowMs: number;
+}
+
 interface PendingAppend {
   readonly batches: BatchInfo[];
   readonly chunks: Uint8Array[];
@@ -94,8 +106,10 @@ export class PartitionLog {
   /** Bumped when a write fails: appends assigned before it are failed too, keeping offsets dense. */
   private appendEpoch = 0;
   private writeQueue: Promise<void> = Promise.resolve();
+  /** The queued write group that has not started yet; new appends join it. */
+  private openGroup: WriteGroup | undefined;
   private syncWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
-  private syncRunning = false;
+  private syncsRunning = 0;
   /** Set when a sync failed: data may not be durable, so appends are refused until reopened. */
   private failed: StorageIoError | undefined;
   private readonly listeners = new Set<() => void>();
@@ -411,26 +425,67 @@ export class PartitionLog {
     return undefined;
   }
 
+  /**
+   * Queues an append. Appends queued while an earlier write is under way are written together,
+   * with one vectored write, when their turn comes (write coalescing: fewer syscalls, and one
+   * group commit covers them all).
+   */
   private enqueueWrite(pending: PendingAppend, nowMs: number): Promise<void> {
-    const run = async (): Promise<void> => {
-      if (pending.epoch !== this.appendEpoch) {
-        throw new StorageIoError("an earlier append to this partition failed", { code: "EIO" });
+    return new Promise((resolve, reject) => {
+      const item = { pending, resolve, reject };
+      const open = this.openGroup;
+      if (open !== undefined && open.bytes + pending.sizeBytes <= writeGroupBytesMax) {
+        open.items.push(item);
+        open.bytes += pending.sizeBytes;
+        return;
       }
-      const first = pending.batches[0];
-      if (first === undefined) return;
-      if (this.shouldRoll(pending.sizeBytes, nowMs)) await this.roll(first.baseOffset);
+      const group: WriteGroup = { items: [item], bytes: pending.sizeBytes, nowMs };
+      this.openGroup = group;
+      this.exclusive(async () => {
+        if (this.openGroup === group) this.openGroup = undefined;
+        await this.writeGroup(group);
+      }).catch(() => undefined); // each append's own promise carries its outcome
+    });
+  }
+
+  private async writeGroup(group: WriteGroup): Promise<void> {
+    // Appends assigned before a failed write can no longer be written densely.
+    let items = group.items.filter((item) => {
+      if (item.pending.epoch === this.appendEpoch) return true;
+      item.reject(new StorageIoError("an earlier append to this partition failed", { code: "EIO" }));
+      return false;
+    });
+    while (items.length > 0) {
+      const head = items[0];
+      const first = head?.pending.batches[0];
+      if (head === undefined || first === undefined) return;
+      if (this.shouldRoll(head.pending.sizeBytes, group.nowMs)) await this.roll(first.baseOffset);
+      // As many appends as fit in the active segment go in one write.
+      let take = 1;
+      let bytes = head.pending.sizeBytes;
+      for (; take < items.length; take++) {
+        const next = items[take]?.pending.sizeBytes ?? 0;
+        if (this.active.sizeBytes + bytes + next > this.config.segmentBytes) break;
+        bytes += next;
+      }
+      const run = items.slice(0, take);
+      items = items.slice(take);
       try {
-        await this.active.append(pending.batches, pending.chunks, nowMs);
+        await this.active.append(
+          run.flatMap((item) => item.pending.batches),
+          run.flatMap((item) => item.pending.chunks),
+          group.nowMs,
+        );
       } catch (error) {
-        // Offsets assigned after this batch can no longer be written densely: fail them too and
-        // hand out offsets again from the end of what was written.
+        // Hand out offsets again from the end of what was written; fail everything after.
         this.appendEpoch++;
         this.nextOffset = this.writtenEnd;
-        throw error;
+        for (const item of [...run, ...items]) item.reject(error);
+        return;
       }
       this.writtenEnd = this.active.nextOffset;
-    };
-    return this.exclusive(run);
+      for (const item of run) item.resolve();
+    }
   }
 
   /** Runs `task` in the write queue: after every append assigned before, before any after. */
@@ -483,28 +538,37 @@ export class PartitionLog {
   private requestSync(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.syncWaiters.push({ resolve, reject });
-      if (!this.syncRunning) void this.runSyncs();
+      this.pumpSyncs();
     });
   }
 
-  private async runSyncs(): Promise<void> {
-    this.syncRunning = true;
-    while (this.syncWaiters.length > 0) {
+  /**
+   * Starts syncs for the waiting appends, up to `syncsInFlightMax` at once: each covers every
+   * write completed before it started; appends that arrive while all are busy share the next one.
+   */
+  private pumpSyncs(): void {
+    while (this.syncWaiters.length > 0 && this.syncsRunning < syncsInFlightMax) {
       const waiters = this.syncWaiters;
       this.syncWaiters = [];
       const covered = this.writtenEnd;
-      try {
-        // Writes are ordered, so once this sync runs after them in the queue, all before are on disk.
-        await this.syncNow();
-        this.syncedEnd = Math.max(this.syncedEnd, covered);
-        this.advanceHighWatermark(covered);
-        for (const w of waiters) w.resolve();
-      } catch (error) {
-        this.failed = error instanceof StorageIoError ? error : new StorageIoError(String(error), { code: "EIO" });
-        for (const w of waiters) w.reject(error);
-      }
+      this.syncsRunning++;
+      this.syncNow()
+        .then(
+          () => {
+            this.syncedEnd = Math.max(this.syncedEnd, covered);
+            this.advanceHighWatermark(covered);
+            for (const w of waiters) w.resolve();
+          },
+          (error: unknown) => {
+            this.failed = error instanceof StorageIoError ? error : new StorageIoError(String(error), { code: "EIO" });
+            for (const w of waiters) w.reject(error);
+          },
+        )
+        .finally(() => {
+          this.syncsRunning--;
+          this.pumpSyncs();
+        });
     }
-    this.syncRunning = false;
   }
 
   private async syncNow(): Promise<void> {
@@ -580,37 +644,72 @@ export class PartitionLog {
     }
   }
 
+  /**
+   * Reads from one segment with (usually) a single file read: from the index entry at or before
+   * `offset`, enough bytes to skip to it and to fill `maxBytes`. CRCs are checked on the way out
+   * (hardware CRC32C is cheap), so corrupt bytes on disk are never served as if valid.
+   */
   private async readSegment(
     segment: Segment,
     offset: number,
     maxOffset: number,
     options: { maxBytes: number; minOneBatch: boolean },
   ): Promise<Uint8Array> {
-    const start = segment.positionOf(offset);
-    let first: number | undefined;
-    let end = 0;
-    // CRCs are checked on the way out (hardware CRC32C is cheap): corrupt bytes on disk are
-    // never served as if valid, whatever happened to the file since it was written.
-    const outcome = await segment.scan(start, segment.sizeBytes, true, (batch) => {
-      if (batch.lastOffset < offset) return true;
-      if (batch.baseOffset >= maxOffset) return false;
-      const batchEnd = batch.position + batch.bytes.length;
-      if (first === undefined) {
-        first = batch.position;
-        if (batch.bytes.length > options.maxBytes && !options.minOneBatch) return false;
-        end = batchEnd;
-        return true;
+    let position = segment.positionOf(offset);
+    const limit = segment.sizeBytes;
+    let want = options.maxBytes + 2 * this.config.indexIntervalBytes;
+    for (;;) {
+      if (position >= limit) return new Uint8Array(0);
+      const chunk = await segment.read(position, Math.min(limit - position, Math.max(want, 64 * 1024)));
+      const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      let at = 0;
+      let first = -1;
+      let end = 0;
+      for (;;) {
+        if (at + 12 > chunk.length) break;
+        const size = 12 + view.getInt32(at + 8);
+        if (size < 61) throw new CorruptLogError(`bad batch length in ${segment.logPath} at ${position + at}`);
+        if (at + size > chunk.length) {
+          if (first >= 0) break; // what we have is the answer
+          if (position + at + size > limit) throw new CorruptLogError(`batch overruns ${segment.logPath}`);
+          // Still skipping (or the first batch is larger than the chunk): read again from this batch.
+          position += at;
+          want = Math.max(size, want);
+          at = -1;
+          break;
+        }
+        let header;
+        try {
+          header = validateBatch(chunk, at);
+        } catch (error) {
+          if (!(error instanceof DecodeError)) throw error;
+          if (first >= 0) break; // serve the valid batches before the corrupt one
+          throw new CorruptLogError(`corrupt batch in ${segment.logPath} at ${position + at}: ${error.message}`);
+        }
+        const base = Number(header.baseOffset);
+        if (base + header.lastOffsetDelta < offset) {
+          at += size;
+          continue;
+        }
+        if (base >= maxOffset) break;
+        if (first < 0) {
+          if (size > options.maxBytes && !options.minOneBatch) break;
+          first = at;
+        } else if (at + size - first > options.maxBytes) break;
+        end = at + size;
+        at += size;
       }
-      if (batchEnd - first > options.maxBytes) return false;
-      end = batchEnd;
-      return true;
-    });
-    if (first === undefined || end <= first) {
-      if (outcome === "invalid")
-        throw new CorruptLogError(`corrupt batch in ${segment.logPath} at or after offset ${offset}`);
-      return new Uint8Array(0);
+      if (at === -1) continue;
+      if (first < 0) {
+        if (at > 0 && at + 12 > chunk.length && position + at < limit && chunk.length < limit - position) {
+          // Skipped a whole chunk without reaching the offset: go on from where it ended.
+          position += at;
+          continue;
+        }
+        return new Uint8Array(0);
+      }
+      return chunk.subarray(first, end);
     }
-    return segment.read(first, end - first);
   }
 
   /** Visits every batch below the high watermark from `fromOffset` on, segment by segment. */
