@@ -7,6 +7,7 @@ import { open } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { encodeRecordBatch } from "@samsa/protocol";
+import * as prettier from "prettier";
 import { defaultLogConfig } from "../src/storage/log-config.ts";
 import type { Durability } from "../src/storage/log-config.ts";
 import { LogManager } from "../src/storage/log-manager.ts";
@@ -226,10 +227,10 @@ async function main(): Promise<void> {
     results[`relaxed_${recordsPerBatch}`] = relaxed.appendMbPerSec;
     results[`durable_${recordsPerBatch}`] = durable.appendMbPerSec;
   }
-  writeReport(rows);
+  await writeReport(rows);
 }
 
-function writeReport(rows: readonly Row[]): void {
+async function writeReport(rows: readonly Row[]): Promise<void> {
   const cpu = cpus()[0]?.model ?? "unknown CPU";
   const when = new Date().toISOString();
   const table = [
@@ -255,12 +256,13 @@ function writeReport(rows: readonly Row[]): void {
     ? readFileSync(docPath, "utf8")
     : "# Benchmarks\n\nRegenerate with `npm run bench`.\n";
   const marker = /<!-- bench:storage:start -->[\s\S]*<!-- bench:storage:end -->/;
-  writeFileSync(docPath, marker.test(doc) ? doc.replace(marker, section) : `${doc.trimEnd()}\n\n${section}\n`);
+  // Formatted as the repository's prettier config would, so `prettier --check` stays green.
+  const options = (await prettier.resolveConfig(docPath)) ?? {};
+  const markdown = marker.test(doc) ? doc.replace(marker, section) : `${doc.trimEnd()}\n\n${section}\n`;
+  writeFileSync(docPath, await prettier.format(markdown, { ...options, parser: "markdown" }));
   mkdirSync(join(root, "docs/bench"), { recursive: true });
-  writeFileSync(
-    join(root, "docs/bench/storage.json"),
-    JSON.stringify({ when, cpu, cores: cpus().length, node: process.version, rows }, null, 2) + "\n",
-  );
+  const json = JSON.stringify({ when, cpu, cores: cpus().length, node: process.version, rows });
+  writeFileSync(join(root, "docs/bench/storage.json"), await prettier.format(json, { ...options, parser: "json" }));
 }
 
 await main();

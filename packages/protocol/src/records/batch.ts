@@ -153,23 +153,30 @@ function viewOf(bytes: Uint8Array): DataView {
 
 // ---------------------------------------------------------------------------------------------- header
 
-/**
- * Checks that a whole magic-2 batch starts at `offset`: enough bytes for its header and for the
- * length it declares. Returns its size in bytes.
- */
-function checkFraming(bytes: Uint8Array, view: DataView, offset: number): number {
-  if (!Number.isInteger(offset) || offset < 0 || offset > bytes.length)
+/** Checks that a magic-2 batch header starts at `offset`. Returns the batch's size in bytes. */
+function checkHeader(bytes: Uint8Array, view: DataView, offset: number): number {
+  if (!Number.isInteger(offset) || offset < 0 || offset > bytes.length) {
     throw new RangeError(`offset ${offset} outside the input`);
+  }
   const available = bytes.length - offset;
   if (available < batchHeaderBytes) fail("", `${available} bytes cannot hold a ${batchHeaderBytes}-byte batch header`);
   const batchLength = view.getInt32(offset + batchLengthAt);
   if (batchLength < batchLengthMin) fail("batchLength", `${batchLength} is below the minimum ${batchLengthMin}`);
-  if (batchLength > available - logOverheadBytes) {
-    fail("batchLength", `${batchLength} overruns the ${available - logOverheadBytes} bytes available`);
-  }
   const magic = view.getInt8(offset + magicAt);
   if (magic !== magicV2) fail("magic", `unsupported magic ${magic} (only record batch v2 is supported)`);
   return batchLength + logOverheadBytes;
+}
+
+/** Checks that a whole magic-2 batch (as long as it declares) starts at `offset`. Returns its size. */
+function checkFraming(bytes: Uint8Array, view: DataView, offset: number): number {
+  const sizeBytes = checkHeader(bytes, view, offset);
+  if (sizeBytes > bytes.length - offset) {
+    fail(
+      "batchLength",
+      `${sizeBytes - logOverheadBytes} overruns the ${bytes.length - offset - logOverheadBytes} bytes available`,
+    );
+  }
+  return sizeBytes;
 }
 
 function parseHeader(view: DataView, offset: number): RecordBatchHeader {
@@ -204,19 +211,21 @@ function parseHeader(view: DataView, offset: number): RecordBatchHeader {
 }
 
 /**
- * Parses the header of the batch at `offset` without reading its records or checking its CRC.
- * Requires the whole batch (as its batchLength declares) to be present.
+ * Parses the 61-byte header of the batch at `offset` without reading its records or checking its
+ * CRC; only the header needs to be present (e.g. read alone from a log segment).
  */
 export function readBatchHeader(bytes: Uint8Array, offset = 0): RecordBatchHeader {
   const view = viewOf(bytes);
-  checkFraming(bytes, view, offset);
+  checkHeader(bytes, view, offset);
   return parseHeader(view, offset);
 }
 
 /**
- * Checks the batch at `offset` as Kafka's DefaultRecordBatch.ensureValid and record iteration do,
- * short of reading the records: framing, magic, CRC, attributes, record count and offset range.
- * Returns its header; throws DecodeError when invalid.
+ * Checks the batch at `offset` short of reading its records: framing, magic, CRC (as Kafka's
+ * DefaultRecordBatch.ensureValid), compression id, record count, and the offset range. The last is
+ * stricter than Kafka's consumer (which never looks) and part of what its broker's LogValidator
+ * demands of produced batches: lastOffsetDelta ≥ 0 and no more records than offsets. Returns the
+ * header; throws DecodeError.
  */
 export function validateBatch(bytes: Uint8Array, offset = 0): RecordBatchHeader {
   const view = viewOf(bytes);
@@ -334,7 +343,14 @@ interface RecordSource {
 
 /** Validates (unless told not to), decompresses when needed, and positions a reader on the records. */
 function openRecords(batch: Uint8Array, options: DecodeRecordsOptions): RecordSource {
-  const header = options.verifyCrc === false ? readBatchHeader(batch) : validateBatch(batch);
+  let header: RecordBatchHeader;
+  if (options.verifyCrc === false) {
+    const view = viewOf(batch);
+    checkFraming(batch, view, 0);
+    header = parseHeader(view, 0);
+  } else {
+    header = validateBatch(batch);
+  }
   if (header.recordsCount < 0) fail("recordsCount", `negative record count ${header.recordsCount}`);
   let reader: Reader;
   if (header.compression === "none") {

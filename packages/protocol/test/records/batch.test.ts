@@ -125,6 +125,9 @@ describe("encodeRecordBatch and decodeRecords", () => {
     assert.equal(header.timestampType, "CreateTime");
     assert.equal(header.magic, 2);
     assert.deepEqual(readBatchHeader(batch), header);
+    // The header alone is enough (as when read from a segment without its records).
+    assert.deepEqual(readBatchHeader(batch.subarray(0, batchHeaderBytes)), header);
+    assert.deepEqual(readBatchHeader(Buffer.concat([Buffer.alloc(5), batch]), 5), header);
   });
 
   test("defaults: no producer, leader epoch -1, base timestamp of the first record", () => {

@@ -5,11 +5,11 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import zlib from "node:zlib";
 import fc from "fast-check";
-import { compressFrameSync } from "lz4-napi";
+import { compressFrameSync, compressSync as lz4RawBlock, decompressFrameSync } from "lz4-napi";
 import { compressSync as snappyRawCompress } from "snappy";
 import { DecodeError } from "../../src/errors.ts";
 import { compress, compressionCodecOf, compressionCodecs, compressionId, decompress } from "../../src/records/index.ts";
-import { xxh32Small } from "../../src/records/compression.ts";
+import { xxh32 } from "../../src/records/compression.ts";
 import { hex } from "./arbitraries.ts";
 
 function assertDecodeError(fn: () => unknown, reason?: RegExp): void {
@@ -170,24 +170,42 @@ describe("snappy", () => {
 describe("lz4", () => {
   const data = text(300_000);
 
-  test("xxh32 known answers", () => {
-    assert.equal(xxh32Small(new Uint8Array(0)), 0x02cc5d05);
-    assert.equal(xxh32Small(Buffer.from("a")), 0x550d7456);
-    assert.equal(xxh32Small(Buffer.from("abc")), 0x32d153ff);
+  test("xxh32 known answers, and agreement with lz4-napi's block and content checksums", () => {
+    assert.equal(xxh32(new Uint8Array(0)), 0x02cc5d05);
+    assert.equal(xxh32(Buffer.from("a")), 0x550d7456);
+    assert.equal(xxh32(Buffer.from("abc")), 0x32d153ff);
+    assert.equal(xxh32(Buffer.from("Nobody inspects the spammish repetition")), 0xe2293b2f);
+    for (const input of [text(15), text(16), text(1000), random(70_001)]) {
+      const frame = compressFrameSync(Buffer.from(input), { contentChecksum: true });
+      assert.equal(frame.readUInt32LE(frame.length - 4), xxh32(input));
+    }
   });
 
-  test("lz4-napi writes a standard frame: magic, version 1, independent blocks, correct header checksum", () => {
-    for (const input of [text(100), data, random(100_000)]) {
+  test("writes Kafka's frame: magic, version 1, independent 64 KiB blocks, correct header checksum", () => {
+    for (const input of [text(100), data, random(100_000), new Uint8Array(0)]) {
       const frame = Buffer.from(compress("lz4", input));
       assert.equal(frame.readUInt32LE(0), 0x184d2204);
-      const flg = frame[4] ?? 0;
-      assert.equal(flg >> 6, 1, "version 01");
-      assert.ok((flg & 0x20) !== 0, "independent blocks");
-      assert.equal(flg & 0x03, 0, "no dictionary id, reserved bit clear");
-      const descriptorEnd = (flg & 0x08) !== 0 ? 14 : 6;
-      assert.equal(frame[descriptorEnd], (xxh32Small(frame.subarray(4, descriptorEnd)) >>> 8) & 0xff);
-      assert.ok([4, 5, 6, 7].includes(((frame[5] ?? 0) >> 4) & 7), "block max size id 4-7");
+      assert.equal(frame[4], 0x60, "FLG: version 01, independent blocks, no checksums");
+      assert.equal(frame[5], 0x40, "BD: 64 KiB blocks");
+      assert.equal(frame[6], (xxh32(frame.subarray(4, 6)) >>> 8) & 0xff);
       assert.equal(frame.readUInt32LE(frame.length - 4), 0, "ends with the end mark");
+      // An independent decoder reads it back.
+      assert.ok(decompressFrameSync(frame).equals(input));
+    }
+  });
+
+  test("incompressible blocks are stored uncompressed", () => {
+    const input = random(100_000);
+    const frame = Buffer.from(compress("lz4", input));
+    assert.equal(frame.readUInt32LE(7), (0x80000000 | 65536) >>> 0);
+    assert.ok(Buffer.from(decompress("lz4", frame, { maxBytes: input.length })).equals(input));
+  });
+
+  test("reads lz4-napi's own frames (4 MiB blocks, checksums)", () => {
+    for (const options of [{}, { blockChecksums: true }, { contentChecksum: true, blockChecksums: true }]) {
+      const frame = compressFrameSync(Buffer.from(data), options);
+      assert.ok(Buffer.from(decompress("lz4", frame, { maxBytes: data.length })).equals(data));
+      assertDecodeError(() => decompress("lz4", frame, { maxBytes: data.length - 1 }), /more than/);
     }
   });
 
@@ -198,38 +216,35 @@ describe("lz4", () => {
     const size = Buffer.alloc(options.contentBytes === undefined ? 0 : 8);
     if (options.contentBytes !== undefined) size.writeBigUInt64LE(options.contentBytes);
     const descriptor = Buffer.concat([Uint8Array.of(flg, b[5] ?? 0), size]);
-    const checksum = (xxh32Small(descriptor) >>> 8) & 0xff;
+    const checksum = (xxh32(descriptor) >>> 8) & 0xff;
     return Buffer.concat([b.subarray(0, 4), descriptor, Uint8Array.of(checksum), b.subarray(7)]);
   }
 
-  test("frames with block and content checksums decode", () => {
+  test("block and content checksums are verified", () => {
     const frame = compressFrameSync(Buffer.from(data), { blockChecksums: true, contentChecksum: true });
-    const roomy = 8 * 1024 * 1024; // above any bound: the one-call native path, which checks both checksums
-    for (const maxBytes of [data.length, roomy]) {
-      assert.ok(Buffer.from(decompress("lz4", frame, { maxBytes })).equals(data));
-      // The last 12 bytes: block checksum, end mark, content checksum.
-      const badBlockChecksum = Buffer.from(frame);
-      badBlockChecksum[frame.length - 12] = (badBlockChecksum[frame.length - 12] ?? 0) ^ 1;
-      assertDecodeError(() => decompress("lz4", badBlockChecksum, { maxBytes }));
-    }
+    // The last 12 bytes: block checksum, end mark, content checksum.
+    const badBlockChecksum = Buffer.from(frame);
+    badBlockChecksum[frame.length - 12] = (badBlockChecksum[frame.length - 12] ?? 0) ^ 1;
+    assertDecodeError(() => decompress("lz4", badBlockChecksum, { maxBytes: data.length }), /block checksum/);
     const badContentChecksum = Buffer.from(frame);
     badContentChecksum[frame.length - 1] = (badContentChecksum[frame.length - 1] ?? 0) ^ 1;
-    assertDecodeError(() => decompress("lz4", badContentChecksum, { maxBytes: roomy }));
+    assertDecodeError(() => decompress("lz4", badContentChecksum, { maxBytes: data.length }), /content checksum/);
   });
 
   test("a content size in the header is checked against the limit", () => {
     const frame = reframe(compress("lz4", data), { contentBytes: BigInt(data.length) });
     assert.ok(Buffer.from(decompress("lz4", frame, { maxBytes: data.length })).equals(data));
     assertDecodeError(() => decompress("lz4", frame, { maxBytes: data.length - 1 }), /content size/);
+    const wrongSize = reframe(compress("lz4", data), { contentBytes: BigInt(data.length - 1) });
+    assertDecodeError(() => decompress("lz4", wrongSize, { maxBytes: data.length }), /declares/);
   });
 
-  test("block-by-block decoding (when the size bound is loose) gives the same bytes and stops at the limit", () => {
-    const frame = compress("lz4", data);
-    // The bound for a highly compressible frame exceeds the output, so an exact limit takes the slow path.
-    assert.ok(Buffer.from(decompress("lz4", frame, { maxBytes: data.length })).equals(data));
-    assertDecodeError(() => decompress("lz4", frame, { maxBytes: data.length - 1 }), /more than/);
-    const withChecksums = compressFrameSync(Buffer.from(data), { blockChecksums: true, contentChecksum: true });
-    assert.ok(Buffer.from(decompress("lz4", withChecksums, { maxBytes: data.length })).equals(data));
+  test("the limit is enforced across blocks and inside a block", () => {
+    const frame = compress("lz4", data); // 64 KiB blocks
+    for (const limit of [0, 1, 65_535, 65_536, 65_537, 200_000, data.length - 1]) {
+      assertDecodeError(() => decompress("lz4", frame, { maxBytes: limit }), /more than/);
+    }
+    assert.equal(decompress("lz4", frame, { maxBytes: data.length }).length, data.length);
   });
 
   test("uncompressed blocks are accepted", () => {
@@ -274,6 +289,14 @@ describe("lz4", () => {
     const fixed = reframe(frame, {});
     fixed.writeUInt32LE(70_000, 7);
     assertDecodeError(() => decompress("lz4", fixed, { maxBytes: 1 << 20 }), /exceeds/);
+  });
+
+  test("a block that inflates past the frame's block maximum is refused", () => {
+    const block = lz4RawBlock(Buffer.alloc(100_000)).subarray(4); // one raw block of 100 000 zeros
+    const size = Buffer.alloc(4);
+    size.writeUInt32LE(block.length);
+    const frame = Buffer.concat([compress("lz4", new Uint8Array(0)).subarray(0, 7), size, block, Buffer.alloc(4)]);
+    assertDecodeError(() => decompress("lz4", frame, { maxBytes: 1 << 20 }));
   });
 });
 

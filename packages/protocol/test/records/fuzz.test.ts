@@ -22,7 +22,9 @@ import {
 import { batchSpecArb } from "./arbitraries.ts";
 
 const maxBytes = 1 << 20;
-const timeout = 120_000;
+/** SAMSA_FUZZ_SCALE=20 runs twenty times as many cases, for a longer local hunt. */
+const scale = Math.max(1, Number(process.env["SAMSA_FUZZ_SCALE"] ?? "1") || 1);
+const timeout = 120_000 * scale;
 
 function onlyDecodeError(name: string, fn: () => unknown): void {
   try {
@@ -83,7 +85,7 @@ describe("fuzz: record batches", () => {
   test("random bytes", { timeout }, () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => decodeEverything(bytes)),
-      { numRuns: 3000 },
+      { numRuns: 3000 * scale },
     );
   });
 
@@ -106,7 +108,7 @@ describe("fuzz: record batches", () => {
           decodeEverything(batch);
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: 3000 * scale },
     );
   });
 
@@ -115,7 +117,7 @@ describe("fuzz: record batches", () => {
       fc.property(batchSpecArb, mutationArb, (spec, mutation) => {
         decodeEverything(mutate(encodeRecordBatch(spec), mutation));
       }),
-      { numRuns: 1500 },
+      { numRuns: 1500 * scale },
     );
   });
 
@@ -137,7 +139,7 @@ describe("fuzz: record batches", () => {
           decodeEverything(rebuilt);
         },
       ),
-      { numRuns: 800 },
+      { numRuns: 800 * scale },
     );
   });
 });
@@ -148,7 +150,7 @@ describe("fuzz: decompressors", () => {
       fc.property(fc.uint8Array({ maxLength: 400 }), fc.constantFrom(...compressionCodecs), (bytes, codec) => {
         onlyDecodeError(`decompress ${codec}`, () => decompress(codec, bytes, { maxBytes }));
       }),
-      { numRuns: 3000 },
+      { numRuns: 3000 * scale },
     );
   });
 
@@ -164,7 +166,7 @@ describe("fuzz: decompressors", () => {
           onlyDecodeError(`decompress ${codec}`, () => decompress(codec, mutated, { maxBytes: limit }));
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: 3000 * scale },
     );
   });
 });
