@@ -7,6 +7,7 @@ import { FilePool } from "./file-pool.ts";
 import { defaultLogConfig, systemClock } from "./log-config.ts";
 import type { Clock, Durability, LogConfig } from "./log-config.ts";
 import { PartitionLog } from "./partition-log.ts";
+import { IndexCache } from "./sparse-index.ts";
 import { applyTopicConfigs } from "./topic-config.ts";
 import type { ConfigError } from "./topic-config.ts";
 
@@ -39,6 +40,8 @@ export interface LogManagerOptions {
   readonly openFilesMax?: number;
   /** Broker-level defaults for topic settings. */
   readonly defaults?: LogConfig;
+  /** Memory for the indexes of closed segments (least recently used are unloaded beyond it). */
+  readonly indexCacheBytesMax?: number;
 }
 
 const metadataName = "meta.json";
@@ -82,6 +85,7 @@ export class LogManager {
   private readonly durability: Durability;
   private readonly clock: Clock;
   private readonly pool: FilePool;
+  readonly indexCache: IndexCache;
   private readonly topicsByName = new Map<string, TopicMetadata>();
   private readonly logs = new Map<string, PartitionLog>();
   private timers: NodeJS.Timeout[] = [];
@@ -97,6 +101,7 @@ export class LogManager {
     this.clock = options.clock ?? systemClock;
     this.defaults = options.defaults ?? defaultLogConfig;
     this.pool = new FilePool({ backend: options.backend, openFilesMax: options.openFilesMax ?? 1024 });
+    this.indexCache = new IndexCache({ budgetBytes: options.indexCacheBytesMax ?? 64 * 1024 * 1024 });
   }
 
   /** Opens the data directory, recovering every partition log. */
@@ -139,6 +144,7 @@ export class LogManager {
           recoveryPoint: point?.recoveryPoint ?? 0,
           logStartOffset: point?.logStartOffset ?? 0,
           cleanShutdown,
+          indexCache: manager.indexCache,
         });
         truncatedBytes += opened.truncatedBytes;
         if (!cleanShutdown) recoveredLogs++;
@@ -241,6 +247,7 @@ export class LogManager {
         recoveryPoint: 0,
         logStartOffset: 0,
         cleanShutdown: true,
+        indexCache: this.indexCache,
       });
       this.logs.set(key, log);
     }

@@ -11,6 +11,14 @@ interface FileData {
   syncedLength: number;
 }
 
+/** A change to the simulated disk, as seen by the `beforeChange` hook. */
+export interface DiskChange {
+  readonly op: "create" | "append" | "sync" | "truncate" | "remove" | "removeDir" | "rename" | "write";
+  readonly path: string;
+  /** For a rename: the path it renames to. */
+  readonly to?: string;
+}
+
 export interface MemoryFaults {
   /** Total bytes the "disk" can hold; appends beyond it fail with ENOSPC. */
   capacityBytes?: number;
@@ -18,6 +26,20 @@ export interface MemoryFaults {
   failAppends?: string;
   /** Every sync fails with EIO while set. */
   failSyncs?: boolean;
+  /**
+   * Called before each change to the disk takes effect. Throwing fails that call, with no effect.
+   * Crash tests use it to fail a step, or to take `afterCrash()` snapshots between any two steps.
+   */
+  beforeChange?: (change: DiskChange) => void;
+}
+
+/** Runs `step`, turning a synchronous exception (such as one from the hook) into a rejection. */
+function attempt<T>(step: () => T): Promise<T> {
+  try {
+    return Promise.resolve(step());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
 }
 
 function parentOf(path: string): string {
@@ -52,8 +74,13 @@ class MemoryLogFile implements LogFile {
   }
 
   append(chunks: readonly Uint8Array[]): Promise<void> {
+    return attempt(() => this.appendNow(chunks));
+  }
+
+  private appendNow(chunks: readonly Uint8Array[]): void {
     this.check();
     const total = chunks.reduce((n, c) => n + c.length, 0);
+    this.backend.change("append", this.path);
     this.backend.reserve(this.path, total);
     const d = this.data;
     if (d.length + total > d.bytes.length) {
@@ -67,26 +94,29 @@ class MemoryLogFile implements LogFile {
       d.bytes.set(c, d.length);
       d.length += c.length;
     }
-    return Promise.resolve();
   }
 
   sync(): Promise<void> {
-    this.check();
-    if (this.backend.faults.failSyncs === true) {
-      return Promise.reject(new StorageIoError(`sync ${this.path}: injected failure`, { code: "EIO" }));
-    }
-    this.data.syncedLength = this.data.length;
-    return Promise.resolve();
+    return attempt(() => {
+      this.check();
+      this.backend.change("sync", this.path);
+      if (this.backend.faults.failSyncs === true) {
+        throw new StorageIoError(`sync ${this.path}: injected failure`, { code: "EIO" });
+      }
+      this.data.syncedLength = this.data.length;
+    });
   }
 
   truncate(size: number): Promise<void> {
-    this.check();
-    const d = this.data;
-    if (size < d.length) {
-      d.length = size;
-      d.syncedLength = Math.min(d.syncedLength, size);
-    }
-    return Promise.resolve();
+    return attempt(() => {
+      this.check();
+      this.backend.change("truncate", this.path);
+      const d = this.data;
+      if (size < d.length) {
+        d.length = size;
+        d.syncedLength = Math.min(d.syncedLength, size);
+      }
+    });
   }
 
   close(): Promise<void> {
@@ -112,6 +142,11 @@ export class MemoryFileBackend implements StorageBackend {
     return n;
   }
 
+  /** Tells the `beforeChange` hook about a change about to happen; its exception fails the change. */
+  change(op: DiskChange["op"], path: string, to?: string): void {
+    this.faults.beforeChange?.(to === undefined ? { op, path } : { op, path, to });
+  }
+
   /** Called before an append: fails it as a real disk would when out of space or broken. */
   reserve(path: string, bytes: number): void {
     if (this.faults.failAppends !== undefined) {
@@ -124,16 +159,19 @@ export class MemoryFileBackend implements StorageBackend {
   }
 
   open(path: string, options: { create: boolean }): Promise<LogFile> {
-    let data = this.files.get(path);
-    if (data === undefined) {
-      if (!options.create) return Promise.reject(new StorageIoError(`open ${path}: no such file`, { code: "ENOENT" }));
-      if (!this.dirs.has(parentOf(path))) {
-        return Promise.reject(new StorageIoError(`open ${path}: no such directory`, { code: "ENOENT" }));
+    return attempt(() => {
+      let data = this.files.get(path);
+      if (data === undefined) {
+        if (!options.create) throw new StorageIoError(`open ${path}: no such file`, { code: "ENOENT" });
+        if (!this.dirs.has(parentOf(path))) {
+          throw new StorageIoError(`open ${path}: no such directory`, { code: "ENOENT" });
+        }
+        this.change("create", path);
+        data = { bytes: new Uint8Array(0), length: 0, syncedLength: 0 };
+        this.files.set(path, data);
       }
-      data = { bytes: new Uint8Array(0), length: 0, syncedLength: 0 };
-      this.files.set(path, data);
-    }
-    return Promise.resolve(new MemoryLogFile(this, path, data));
+      return new MemoryLogFile(this, path, data);
+    });
   }
 
   exists(path: string): Promise<boolean> {
@@ -162,24 +200,30 @@ export class MemoryFileBackend implements StorageBackend {
   }
 
   remove(path: string): Promise<void> {
-    this.files.delete(path);
-    return Promise.resolve();
+    return attempt(() => {
+      if (!this.files.has(path)) return;
+      this.change("remove", path);
+      this.files.delete(path);
+    });
   }
 
   removeDir(dir: string): Promise<void> {
-    const prefix = `${dir}/`;
-    for (const p of [...this.files.keys()]) if (p.startsWith(prefix)) this.files.delete(p);
-    for (const p of [...this.dirs]) if (p === dir || p.startsWith(prefix)) this.dirs.delete(p);
-    return Promise.resolve();
+    return attempt(() => {
+      this.change("removeDir", dir);
+      const prefix = `${dir}/`;
+      for (const p of [...this.files.keys()]) if (p.startsWith(prefix)) this.files.delete(p);
+      for (const p of [...this.dirs]) if (p === dir || p.startsWith(prefix)) this.dirs.delete(p);
+    });
   }
 
   rename(from: string, to: string): Promise<void> {
-    const data = this.files.get(from);
-    if (data === undefined)
-      return Promise.reject(new StorageIoError(`rename ${from}: no such file`, { code: "ENOENT" }));
-    this.files.delete(from);
-    this.files.set(to, data);
-    return Promise.resolve();
+    return attempt(() => {
+      const data = this.files.get(from);
+      if (data === undefined) throw new StorageIoError(`rename ${from}: no such file`, { code: "ENOENT" });
+      this.change("rename", from, to);
+      this.files.delete(from);
+      this.files.set(to, data);
+    });
   }
 
   readFile(path: string): Promise<Uint8Array | undefined> {
@@ -192,13 +236,11 @@ export class MemoryFileBackend implements StorageBackend {
       return Promise.reject(new StorageIoError(`write ${path}: no such directory`, { code: "ENOENT" }));
     }
     const old = this.files.get(path);
-    try {
+    return attempt(() => {
+      this.change("write", path);
       this.reserve(path, data.length - (old?.length ?? 0));
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
-    this.files.set(path, { bytes: Uint8Array.from(data), length: data.length, syncedLength: data.length });
-    return Promise.resolve();
+      this.files.set(path, { bytes: Uint8Array.from(data), length: data.length, syncedLength: data.length });
+    });
   }
 
   syncDir(): Promise<void> {

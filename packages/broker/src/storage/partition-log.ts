@@ -16,6 +16,7 @@ import type { RecordBatchView } from "@samsa/protocol";
 import type { StorageBackend } from "./backend.ts";
 import { StorageIoError } from "./backend.ts";
 import type { FilePool } from "./file-pool.ts";
+import type { IndexCache } from "./sparse-index.ts";
 import type { Clock, Durability, LogConfig } from "./log-config.ts";
 import { parseSegmentFileName, Segment } from "./segment.ts";
 import type { BatchInfo, ScannedBatch } from "./segment.ts";
@@ -94,6 +95,7 @@ export class PartitionLog {
   private readonly pool: FilePool;
   private readonly backend: StorageBackend;
   private readonly clock: Clock;
+  private readonly indexCache: IndexCache | undefined;
   private segments: Segment[];
   /** Offset the next append gets (assigned synchronously, before the write). */
   private nextOffset: number;
@@ -126,6 +128,7 @@ export class PartitionLog {
     clock: Clock;
     segments: Segment[];
     logStartOffset: number;
+    indexCache?: IndexCache;
   }) {
     this.dir = options.dir;
     this.topic = options.topic;
@@ -135,6 +138,7 @@ export class PartitionLog {
     this.pool = options.pool;
     this.backend = options.backend;
     this.clock = options.clock;
+    this.indexCache = options.indexCache;
     this.segments = options.segments;
     const end = this.active.nextOffset;
     this.nextOffset = end;
@@ -161,6 +165,7 @@ export class PartitionLog {
     recoveryPoint: number;
     logStartOffset: number;
     cleanShutdown: boolean;
+    indexCache?: IndexCache;
   }): Promise<{ log: PartitionLog; truncatedBytes: number }> {
     const { dir, backend, pool } = options;
     await backend.mkdir(dir);
@@ -189,6 +194,7 @@ export class PartitionLog {
         backend,
         indexIntervalBytes,
         validate: needsValidation,
+        ...(options.indexCache === undefined ? {} : { indexCache: options.indexCache }),
       });
       truncatedBytes += opened.truncatedBytes;
       const previous = segments[segments.length - 1];
@@ -206,8 +212,19 @@ export class PartitionLog {
     }
     if (segments.length === 0) {
       const base = Math.max(options.logStartOffset, 0);
-      segments.push(await Segment.create({ dir, baseOffset: base, pool, backend, indexIntervalBytes }));
+      segments.push(
+        await Segment.create({
+          dir,
+          baseOffset: base,
+          pool,
+          backend,
+          indexIntervalBytes,
+          ...(options.indexCache === undefined ? {} : { indexCache: options.indexCache }),
+        }),
+      );
     }
+    // Closed segments hand their indexes to the cache; only the active one keeps them pinned.
+    for (const segment of segments.slice(0, -1)) segment.release();
     const log = new PartitionLog({ ...options, segments, logStartOffset: options.logStartOffset });
     if (!options.cleanShutdown) {
       // What recovery read may have been only in the OS cache: make it durable before exposing it.
@@ -522,9 +539,11 @@ export class PartitionLog {
       pool: this.pool,
       backend: this.backend,
       indexIntervalBytes: this.config.indexIntervalBytes,
+      ...(this.indexCache === undefined ? {} : { indexCache: this.indexCache }),
     });
     await this.backend.syncDir(this.dir);
     this.segments.push(next);
+    old.release();
     if (old.sizeBytes === 0) {
       this.segments.splice(this.segments.indexOf(old), 1);
       await old.delete();
@@ -655,7 +674,7 @@ export class PartitionLog {
     maxOffset: number,
     options: { maxBytes: number; minOneBatch: boolean },
   ): Promise<Uint8Array> {
-    let position = segment.positionOf(offset);
+    let position = await segment.positionOf(offset);
     const limit = segment.sizeBytes;
     let want = options.maxBytes + 2 * this.config.indexIntervalBytes;
     for (;;) {
@@ -717,7 +736,7 @@ export class PartitionLog {
     for (const segment of this.segments) {
       if (segment.nextOffset <= fromOffset) continue;
       let stop = false;
-      await segment.scan(segment.positionOf(fromOffset), segment.sizeBytes, false, (batch) => {
+      await segment.scan(await segment.positionOf(fromOffset), segment.sizeBytes, false, (batch) => {
         if (batch.baseOffset >= this.highWatermarkOffset) {
           stop = true;
           return false;
@@ -735,7 +754,7 @@ export class PartitionLog {
   async offsetForTimestamp(timestampMs: number): Promise<TimestampLookup | undefined> {
     const segment = this.segments.find((s) => s.maxTimestampMs >= timestampMs);
     if (segment === undefined) return undefined;
-    const from = Math.max(segment.offsetForTimestampScan(timestampMs), this.logStartOffsetValue);
+    const from = Math.max(await segment.offsetForTimestampScan(timestampMs), this.logStartOffsetValue);
     let found: TimestampLookup | undefined;
     await this.scanFrom(from, (batch) => {
       if (Number(batch.header.maxTimestamp) < timestampMs) return true;

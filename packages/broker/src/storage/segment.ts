@@ -1,11 +1,14 @@
 // One segment of a partition log: a `.log` file of record batches stored exactly as produced
 // (offsets patched in place), named by its base offset, with a sparse offset index and a time
-// index kept in memory and saved beside it when the segment is closed.
+// index kept in memory and saved beside it when the segment is closed. The log cleaner writes a
+// compacted copy as `<name>.log.cleaned` and swaps it in (createCleanedCopy, replaceWith).
 import { DecodeError, readBatchHeader, validateBatch } from "@samsa/protocol";
 import type { RecordBatchHeader } from "@samsa/protocol";
 import type { StorageBackend } from "./backend.ts";
+import { StorageIoError } from "./backend.ts";
 import type { FilePool } from "./file-pool.ts";
 import { OffsetIndex, TimeIndex } from "./sparse-index.ts";
+import type { EvictableIndexes, IndexCache } from "./sparse-index.ts";
 
 /** What the log needs to know of each batch it appends. */
 export interface BatchInfo {
@@ -26,6 +29,17 @@ export interface ScannedBatch {
 
 const scanChunkBytes = 1024 * 1024;
 const batchLengthMin = 49;
+/** Suffix of the files of a cleaned copy; PartitionLog.open removes leftovers of an interrupted cleaning. */
+const cleanedSuffix = ".cleaned";
+
+export interface SegmentOptions {
+  readonly dir: string;
+  readonly baseOffset: number;
+  readonly pool: FilePool;
+  readonly backend: StorageBackend;
+  readonly indexIntervalBytes: number;
+  readonly indexCache?: IndexCache;
+}
 
 export function segmentFileName(baseOffset: number, suffix: ".log" | ".index" | ".timeindex"): string {
   return `${String(baseOffset).padStart(20, "0")}${suffix}`;
@@ -37,11 +51,12 @@ export function parseSegmentFileName(name: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-export class Segment {
+export class Segment implements EvictableIndexes {
   readonly baseOffset: number;
   readonly logPath: string;
   readonly indexPath: string;
   readonly timeIndexPath: string;
+  private readonly dir: string;
   private readonly pool: FilePool;
   private readonly backend: StorageBackend;
   private readonly indexIntervalBytes: number;
@@ -56,33 +71,34 @@ export class Segment {
   private offsetIndex = new OffsetIndex();
   private timeIndex = new TimeIndex();
   private bytesSinceIndexEntry = 0;
+  /** Whether the indexes are in memory (closed segments may have them unloaded by the cache). */
+  private indexesLoaded = true;
+  /** The active segment keeps its indexes; closed ones live in the index cache. */
+  private pinned = true;
+  private readonly indexCache: IndexCache | undefined;
+  /**
+   * Set when the cleaner starts swapping in a compacted copy: from then on the file at `logPath`
+   * may hold other bytes than this object's indexes describe, so its reads fail instead.
+   */
+  private replaced = false;
 
-  private constructor(options: {
-    dir: string;
-    baseOffset: number;
-    pool: FilePool;
-    backend: StorageBackend;
-    indexIntervalBytes: number;
-  }) {
+  /** `fileSuffix` names a cleaned copy's files (`<name>.log.cleaned`, …). */
+  private constructor(options: SegmentOptions, fileSuffix = "") {
     this.baseOffset = options.baseOffset;
-    this.logPath = `${options.dir}/${segmentFileName(options.baseOffset, ".log")}`;
-    this.indexPath = `${options.dir}/${segmentFileName(options.baseOffset, ".index")}`;
-    this.timeIndexPath = `${options.dir}/${segmentFileName(options.baseOffset, ".timeindex")}`;
+    this.logPath = `${options.dir}/${segmentFileName(options.baseOffset, ".log")}${fileSuffix}`;
+    this.indexPath = `${options.dir}/${segmentFileName(options.baseOffset, ".index")}${fileSuffix}`;
+    this.timeIndexPath = `${options.dir}/${segmentFileName(options.baseOffset, ".timeindex")}${fileSuffix}`;
+    this.dir = options.dir;
     this.pool = options.pool;
     this.backend = options.backend;
     this.indexIntervalBytes = options.indexIntervalBytes;
+    this.indexCache = options.indexCache;
     this.sizeBytes = 0;
     this.nextOffset = options.baseOffset;
   }
 
-  static async create(options: {
-    dir: string;
-    baseOffset: number;
-    pool: FilePool;
-    backend: StorageBackend;
-    indexIntervalBytes: number;
-  }): Promise<Segment> {
-    const segment = new Segment(options);
+  static async create(options: SegmentOptions, fileSuffix = ""): Promise<Segment> {
+    const segment = new Segment(options, fileSuffix);
     await segment.pool.with(segment.logPath, { create: true }, async (file) => {
       if (file.size > 0) await file.truncate(0);
     });
@@ -96,14 +112,9 @@ export class Segment {
    * file is cut at the first torn or corrupt batch; the indexes are rebuilt. Without it the saved
    * indexes are trusted and only the tail after the last index entry is scanned.
    */
-  static async open(options: {
-    dir: string;
-    baseOffset: number;
-    pool: FilePool;
-    backend: StorageBackend;
-    indexIntervalBytes: number;
-    validate: boolean;
-  }): Promise<{ segment: Segment; truncatedBytes: number }> {
+  static async open(
+    options: SegmentOptions & { validate: boolean },
+  ): Promise<{ segment: Segment; truncatedBytes: number }> {
     const segment = new Segment(options);
     const fileBytes = await segment.pool.with(segment.logPath, { create: false }, (file) => Promise.resolve(file.size));
     if (!options.validate && (await segment.loadIndexes(fileBytes))) {
@@ -232,12 +243,25 @@ export class Segment {
   async read(position: number, length: number): Promise<Uint8Array> {
     const end = Math.min(this.sizeBytes, position + length);
     if (end <= position) return new Uint8Array(0);
-    return this.pool.with(this.logPath, { create: false }, (file) => file.read(position, end - position));
+    this.checkNotReplaced();
+    const bytes = await this.pool.with(this.logPath, { create: false }, (file) => file.read(position, end - position));
+    // Checked after the read too: bytes read once the swap began may be the new file's.
+    this.checkNotReplaced();
+    return bytes;
   }
 
   /** Reads the file itself, not bounded by what has been indexed (for scans during recovery). */
-  private readFile(position: number, length: number): Promise<Uint8Array> {
-    return this.pool.with(this.logPath, { create: false }, (file) => file.read(position, length));
+  private async readFile(position: number, length: number): Promise<Uint8Array> {
+    this.checkNotReplaced();
+    const bytes = await this.pool.with(this.logPath, { create: false }, (file) => file.read(position, length));
+    this.checkNotReplaced();
+    return bytes;
+  }
+
+  private checkNotReplaced(): void {
+    if (this.replaced) {
+      throw new StorageIoError(`${this.logPath} was replaced by its cleaned copy during the read`, { code: "ESTALE" });
+    }
   }
 
   async sync(): Promise<void> {
@@ -245,17 +269,61 @@ export class Segment {
   }
 
   /** Byte position to start scanning from to find `offset`. */
-  positionOf(offset: number): number {
+  async positionOf(offset: number): Promise<number> {
+    await this.ensureIndexes();
     return this.offsetIndex.lookup(offset);
   }
 
   /** Offset to start scanning from for the first batch with max timestamp ≥ `timestampMs`. */
-  offsetForTimestampScan(timestampMs: number): number {
+  async offsetForTimestampScan(timestampMs: number): Promise<number> {
+    await this.ensureIndexes();
     return this.timeIndex.lookup(timestampMs, this.baseOffset);
+  }
+
+  /** Hands a segment that no longer takes appends to the index cache (its indexes are saved). */
+  release(): void {
+    this.pinned = false;
+    this.indexCache?.touch(this);
+  }
+
+  unloadIndexes(): void {
+    if (this.pinned || !this.indexesLoaded) return;
+    this.offsetIndex = new OffsetIndex();
+    this.timeIndex = new TimeIndex();
+    this.indexesLoaded = false;
+  }
+
+  /** Loads unloaded indexes from disk (rebuilding them by a scan if the files are unusable). */
+  private async ensureIndexes(): Promise<void> {
+    if (this.indexesLoaded) {
+      if (!this.pinned) this.indexCache?.touch(this);
+      return;
+    }
+    if (!(await this.loadIndexes(this.sizeBytes))) {
+      const { sizeBytes, nextOffset } = this;
+      this.offsetIndex = new OffsetIndex();
+      this.timeIndex = new TimeIndex();
+      this.sizeBytes = 0;
+      this.bytesSinceIndexEntry = 0;
+      await this.scan(0, sizeBytes, false, (batch) => {
+        this.index({
+          baseOffset: batch.baseOffset,
+          lastOffset: batch.lastOffset,
+          maxTimestampMs: Number(batch.header.maxTimestamp),
+          sizeBytes: batch.bytes.length,
+        });
+        return true;
+      });
+      this.sizeBytes = sizeBytes;
+      this.nextOffset = nextOffset;
+    }
+    this.indexesLoaded = true;
+    if (!this.pinned) this.indexCache?.touch(this);
   }
 
   /** Saves the indexes (when the segment is rolled or the log closes cleanly). */
   async saveIndexes(): Promise<void> {
+    if (!this.indexesLoaded) return; // unloaded indexes are already on disk
     await this.backend.writeFileAtomic(this.indexPath, this.offsetIndex.serialize(this.baseOffset));
     await this.backend.writeFileAtomic(this.timeIndexPath, this.timeIndex.serialize(this.baseOffset));
   }
@@ -265,7 +333,69 @@ export class Segment {
     return this.offsetIndex.entries * 16 + this.timeIndex.entries * 16;
   }
 
+  get indexesInMemory(): boolean {
+    return this.indexesLoaded;
+  }
+
+  /**
+   * Starts the log cleaner's compacted copy of this closed segment: an empty `<name>.log.cleaned`
+   * with its indexes in memory (never in the index cache). Fill it with `append`, `sync` it, then
+   * swap it in with `replaceWith` — or `delete` it.
+   */
+  async createCleanedCopy(): Promise<Segment> {
+    const { dir, baseOffset, pool, backend, indexIntervalBytes } = this;
+    return Segment.create({ dir, baseOffset, pool, backend, indexIntervalBytes }, cleanedSuffix);
+  }
+
+  /**
+   * Swaps in `cleaned` (a complete copy from createCleanedCopy) for this closed segment and returns
+   * the segment now at `logPath`; this object is retired. Crash-safe: the disk holds this
+   * segment's log or the cleaned one, never a mix —
+   * 1. the copy is synced, and this segment's index files are removed (durably) first: a crash
+   *    after the rename must not find old indexes beside the new log (they would be trusted and
+   *    point into the wrong bytes); a log without index files has them rebuilt on open;
+   * 2. one atomic rename replaces the log, and the directory is synced;
+   * 3. the new indexes are saved (a crash before that only costs a rebuild on open).
+   * The caller keeps appends, rolls and closes out meanwhile (PartitionLog's write queue).
+   */
+  async replaceWith(cleaned: Segment): Promise<Segment> {
+    if (cleaned.logPath !== `${this.logPath}${cleanedSuffix}`) {
+      throw new Error(`${cleaned.logPath} is not the cleaned copy of ${this.logPath}`);
+    }
+    await cleaned.sync();
+    this.replaced = true;
+    this.indexCache?.forget(this);
+    await this.backend.remove(this.indexPath);
+    await this.backend.remove(this.timeIndexPath);
+    await this.backend.syncDir(this.dir);
+    await this.pool.close(cleaned.logPath);
+    await this.backend.rename(cleaned.logPath, this.logPath);
+    await this.backend.syncDir(this.dir);
+    // Handles still open on the path read the old file: later reads must open the new one.
+    await this.pool.close(this.logPath);
+    const { dir, baseOffset, pool, backend, indexIntervalBytes, indexCache } = this;
+    const next = new Segment({
+      dir,
+      baseOffset,
+      pool,
+      backend,
+      indexIntervalBytes,
+      ...(indexCache === undefined ? {} : { indexCache }),
+    });
+    next.offsetIndex = cleaned.offsetIndex;
+    next.timeIndex = cleaned.timeIndex;
+    next.bytesSinceIndexEntry = cleaned.bytesSinceIndexEntry;
+    next.sizeBytes = cleaned.sizeBytes;
+    next.nextOffset = cleaned.nextOffset;
+    next.maxTimestampMs = cleaned.maxTimestampMs;
+    next.firstAppendMs = this.firstAppendMs;
+    await next.saveIndexes();
+    next.release();
+    return next;
+  }
+
   async delete(): Promise<void> {
+    this.indexCache?.forget(this);
     await this.pool.close(this.logPath);
     await this.backend.remove(this.logPath);
     await this.backend.remove(this.indexPath);

@@ -167,3 +167,49 @@ export class TimeIndex {
     return index;
   }
 }
+
+/** A segment whose indexes can be dropped from memory and reloaded from disk later. */
+export interface EvictableIndexes {
+  readonly indexBytes: number;
+  unloadIndexes(): void;
+}
+
+/**
+ * Bounds the memory of closed segments' indexes: least recently used ones are unloaded when the
+ * total exceeds the budget (they are saved on disk and reload on the next lookup). Active
+ * segments are not in the cache: their indexes stay in memory while they take appends.
+ */
+export class IndexCache {
+  readonly budgetBytes: number;
+  private readonly entries = new Map<EvictableIndexes, number>();
+  private totalBytes = 0;
+
+  constructor(options: { budgetBytes: number }) {
+    this.budgetBytes = options.budgetBytes;
+  }
+
+  get usedBytes(): number {
+    return this.totalBytes;
+  }
+
+  /** Records a use of `segment`'s (loaded) indexes, evicting others if over budget. */
+  touch(segment: EvictableIndexes): void {
+    this.forget(segment);
+    const bytes = segment.indexBytes;
+    this.entries.set(segment, bytes);
+    this.totalBytes += bytes;
+    for (const [victim, victimBytes] of this.entries) {
+      if (this.totalBytes <= this.budgetBytes || victim === segment) break;
+      this.entries.delete(victim);
+      this.totalBytes -= victimBytes;
+      victim.unloadIndexes();
+    }
+  }
+
+  forget(segment: EvictableIndexes): void {
+    const bytes = this.entries.get(segment);
+    if (bytes === undefined) return;
+    this.entries.delete(segment);
+    this.totalBytes -= bytes;
+  }
+}

@@ -314,6 +314,52 @@ for (const target of backends) {
       });
     });
 
+    test("closed segments' indexes stay within the index cache budget and reload on demand", async () => {
+      const { backend, dataDir, cleanup } = target.make();
+      const clock = new ManualClock();
+      const budget = 200;
+      let manager = (
+        await LogManager.open({ backend, dataDir, clock, defaults: smallSegments, indexCacheBytesMax: budget })
+      ).manager;
+      try {
+        await manager.createTopic({ name: "idx", partitions: 1, configs: { "retention.ms": "-1" } });
+        let log = manager.log("idx", 0);
+        assert.ok(log);
+        for (let i = 0; i < 120; i++) {
+          await log.append(batchOf({ count: 2, prefix: `i${i}`, timestampMs: clock.now + i, valueBytes: 50 }), {
+            requiredAcks: -1,
+            leaderEpoch: 0,
+          });
+        }
+        assert.ok(log.segmentCount > 5);
+        for (const reopen of [false, true]) {
+          if (reopen) {
+            await manager.close();
+            manager = (
+              await LogManager.open({ backend, dataDir, clock, defaults: smallSegments, indexCacheBytesMax: budget })
+            ).manager;
+            log = manager.log("idx", 0);
+            assert.ok(log);
+          }
+          for (let offset = 239; offset >= 0; offset -= 17) {
+            const read = await log.read({ offset, maxBytes: 100, minOneBatch: true });
+            const recs = recordsIn(read.records);
+            assert.ok(
+              recs.some(
+                (r) => r.offset === offset && r.value?.startsWith(`i${Math.floor(offset / 2)}-${offset % 2}-`) === true,
+              ),
+              `offset ${offset}`,
+            );
+            assert.ok(manager.indexCache.usedBytes <= budget + 512, `cache holds ${manager.indexCache.usedBytes}`);
+          }
+          assert.deepEqual(await log.offsetForTimestamp(clock.now + 60), { offset: 119, timestampMs: clock.now + 60 });
+        }
+      } finally {
+        await manager.close();
+        cleanup();
+      }
+    });
+
     test("topics, ids and configs persist; admin errors are typed", async () => {
       await withManager(async ({ manager, reopen }) => {
         const t = await manager.createTopic({ name: "meta", partitions: 3, configs: { "retention.ms": "1234" } });
