@@ -47,6 +47,8 @@ export interface LogManagerOptions {
 const metadataName = "meta.json";
 const checkpointName = "checkpoint.json";
 const cleanShutdownName = ".clean-shutdown";
+/** Partition logs opened (and recovered) at once at startup. */
+const recoveryConcurrency = 16;
 const topicNamePattern = /^[a-zA-Z0-9._-]{1,249}$/;
 
 /** A storage error surfaced to an admin request, with the Kafka error to answer. */
@@ -126,31 +128,41 @@ export class LogManager {
     if (metadata === undefined) await manager.saveMetadata();
     let truncatedBytes = 0;
     let recoveredLogs = 0;
+    // Partitions open concurrently (bounded), so recovery overlaps I/O across many logs.
+    const work: (() => Promise<void>)[] = [];
     for (const topic of metadata?.topics ?? []) {
       manager.topicsByName.set(topic.name, topic);
       const config = manager.configFor(topic.configs);
       for (let p = 0; p < topic.partitions; p++) {
         const key = `${topic.name}-${p}`;
         const point = checkpoint?.partitions[key];
-        const opened = await PartitionLog.open({
-          dir: `${dataDir}/${key}`,
-          topic: topic.name,
-          partition: p,
-          config,
-          durability: manager.durability,
-          pool: manager.pool,
-          backend,
-          clock: manager.clock,
-          recoveryPoint: point?.recoveryPoint ?? 0,
-          logStartOffset: point?.logStartOffset ?? 0,
-          cleanShutdown,
-          indexCache: manager.indexCache,
+        work.push(async () => {
+          const opened = await PartitionLog.open({
+            dir: `${dataDir}/${key}`,
+            topic: topic.name,
+            partition: p,
+            config,
+            durability: manager.durability,
+            pool: manager.pool,
+            backend,
+            clock: manager.clock,
+            recoveryPoint: point?.recoveryPoint ?? 0,
+            logStartOffset: point?.logStartOffset ?? 0,
+            cleanShutdown,
+            indexCache: manager.indexCache,
+          });
+          truncatedBytes += opened.truncatedBytes;
+          if (!cleanShutdown) recoveredLogs++;
+          manager.logs.set(key, opened.log);
         });
-        truncatedBytes += opened.truncatedBytes;
-        if (!cleanShutdown) recoveredLogs++;
-        manager.logs.set(key, opened.log);
       }
     }
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(recoveryConcurrency, work.length) }, async () => {
+        while (next < work.length) await work[next++]?.();
+      }),
+    );
     return { manager, truncatedBytes, recoveredLogs };
   }
 

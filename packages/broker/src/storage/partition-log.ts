@@ -831,9 +831,12 @@ export class PartitionLog {
     let total = this.sizeBytes;
     for (;;) {
       const first = this.segments[0];
-      if (first === undefined || first.sizeBytes === 0) break;
-      const expired = retentionMs >= 0 && first.maxTimestampMs >= 0 && nowMs - first.maxTimestampMs > retentionMs;
-      const oversize = retentionBytes >= 0 && total - first.sizeBytes >= retentionBytes;
+      if (first === undefined || (first.sizeBytes === 0 && first === this.active)) break;
+      // Compaction may leave the first segment empty (it keeps the log start offset in place):
+      // such a placeholder goes when the segment after it does.
+      const probe = first.sizeBytes === 0 ? (this.segments[1] ?? first) : first;
+      const expired = retentionMs >= 0 && probe.maxTimestampMs >= 0 && nowMs - probe.maxTimestampMs > retentionMs;
+      const oversize = retentionBytes >= 0 && total - probe.sizeBytes >= retentionBytes;
       if (!expired && !oversize) break;
       if (first === this.active) {
         if (first.nextOffset > this.highWatermarkOffset) break;
@@ -852,6 +855,64 @@ export class PartitionLog {
       deleted++;
     }
     return deleted;
+  }
+
+  /** The closed segments, oldest first (a snapshot): what the log cleaner may compact. */
+  closedSegments(): Segment[] {
+    return this.segments.slice(0, -1);
+  }
+
+  /**
+   * The log cleaner's swap of closed segment `old` for its compacted copy `cleaned` (complete;
+   * see Segment.replaceWith). An empty copy removes the segment instead, unless it is the first,
+   * which stays as an empty placeholder so that the log start offset does not move on reopen.
+   * Runs in the write queue, so no roll, close or delete interleaves (appends wait for the swap).
+   * Says "gone", discarding the copy, when `old` is no longer a closed segment of this log
+   * (deleted by retention or DeleteRecords meanwhile), and "closed" when the log is closed or
+   * failed. A failed swap leaves the log failed, as a failed sync does: appends are refused until
+   * it is reopened, which finds either segment whole.
+   */
+  async replaceSegment(old: Segment, cleaned: Segment): Promise<"replaced" | "removed" | "gone" | "closed"> {
+    let outcome: "replaced" | "removed" | "gone" | "closed" = "closed";
+    await this.exclusive(async () => {
+      if (this.closed || this.failed !== undefined) {
+        await cleaned.delete();
+        return;
+      }
+      if (old === this.active || !this.segments.includes(old)) {
+        outcome = "gone";
+        await cleaned.delete();
+        return;
+      }
+      try {
+        if (cleaned.sizeBytes === 0 && old !== this.segments[0]) {
+          this.segments.splice(this.segments.indexOf(old), 1);
+          outcome = "removed";
+          await old.delete();
+          await cleaned.delete();
+          return;
+        }
+        const next = await old.replaceWith(cleaned);
+        // Retention or DeleteRecords do not wait for the write queue: they may have dropped it meanwhile.
+        const at = this.segments.indexOf(old);
+        if (at < 0) {
+          outcome = "gone";
+          await next.delete();
+          return;
+        }
+        this.segments[at] = next;
+        outcome = "replaced";
+      } catch (error) {
+        if (old.isReplaced || !this.segments.includes(old)) {
+          this.failed =
+            error instanceof StorageIoError ? error : new StorageIoError(String(error), { code: "EIO", cause: error });
+        } else {
+          await cleaned.delete().catch(() => undefined); // nothing of the log changed (the copy's sync failed)
+        }
+        throw error;
+      }
+    });
+    return outcome;
   }
 
   /** Closes the log: waits for writes, makes everything durable and saves the active segment's indexes. */

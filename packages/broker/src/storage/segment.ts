@@ -258,6 +258,11 @@ export class Segment implements EvictableIndexes {
     return bytes;
   }
 
+  /** Whether a cleaned copy has (begun to) replace this segment's file. */
+  get isReplaced(): boolean {
+    return this.replaced;
+  }
+
   private checkNotReplaced(): void {
     if (this.replaced) {
       throw new StorageIoError(`${this.logPath} was replaced by its cleaned copy during the read`, { code: "ESTALE" });
