@@ -83,11 +83,30 @@ function isStructType(type: string): boolean {
   return primitiveTypes[type] === undefined && elementType(type) === undefined;
 }
 
+/**
+ * The TypeScript name of a struct: prefixed with its message's name, without repeating it
+ * (`MetadataResponseTopic` stays; `ListOffsetsPartitionResponse` in ListOffsetsResponse becomes
+ * `ListOffsetsResponsePartitionResponse`).
+ */
+function structTsName(ctx: Ctx, structName: string): string {
+  const message = ctx.message.name;
+  const api = message.replace(/(Request|Response)$/, "");
+  const name = structName.startsWith(message)
+    ? structName
+    : api !== message && structName.startsWith(api) && /^[A-Z]/.test(structName.slice(api.length))
+      ? message + structName.slice(api.length)
+      : message + structName;
+  if ([...ctx.structNames.entries()].some(([k, v]) => v === name && k !== structName)) {
+    throw new Error(`${message}: two structs would be named ${name}`);
+  }
+  return name;
+}
+
 function collectStructs(ctx: Ctx, fields: readonly FieldDefinition[], path: string): void {
   for (const f of fields) {
     const base = elementType(f.type) ?? f.type;
     if (f.fields !== undefined) {
-      const tsName = ctx.message.name + base;
+      const tsName = structTsName(ctx, base);
       ctx.structNames.set(base, tsName);
       const fieldPath = `${path}.${f.name}${elementType(f.type) !== undefined ? "[]" : ""}`;
       ctx.structs.set(tsName, { tsName, fields: f.fields, path: fieldPath });
@@ -316,7 +335,7 @@ function genStruct(ctx: Ctx, s: StructInfo, isTop: boolean): void {
     if (c === "true") out.push(`  {`, ...lines.map((l) => `    ${l}`), `  }`);
     else {
       out.push(`  if (${c}) {`, ...lines.map((l) => `    ${l}`), `  }`);
-      if (f.ignorable !== true && !isStructType(f.type)) {
+      if (strictAbsence(ctx, f)) {
         out.push(
           `  else if (m.${f.name} !== undefined && !(${isDefaultCheck(ctx, f, `m.${f.name}`)})) unsupportedField("${ctx.message.name}", v, "${path}");`,
         );
@@ -350,7 +369,7 @@ function genStruct(ctx: Ctx, s: StructInfo, isTop: boolean): void {
             `      }`,
           );
         }
-        if (f.ignorable !== true && c !== "true" && !isStructType(f.type)) {
+        if (strictAbsence(ctx, f) && c !== "true") {
           out.push(
             `      else if (!(${c}) && m.${f.name} !== undefined && !(${isDefaultCheck(ctx, f, `m.${f.name}`)})) unsupportedField("${ctx.message.name}", v, "${path}");`,
           );
@@ -379,6 +398,15 @@ function markUnusedVersion(out: string[], start: number): void {
   if (!body.some((l) => /\bv\b/.test(l)))
     out[start - 1] = (out[start - 1] ?? "").replace(", v: number", ", _v: number");
   if (!body.some((l) => /\bm\b/.test(l))) out[start - 1] = (out[start - 1] ?? "").replace(", m: Input", ", _m: Input");
+}
+
+/**
+ * Whether encoding a non-default value in a version that lacks the field is an error (Kafka's
+ * UnsupportedVersionException). Only for requests: a client must not silently lose what it asked
+ * for. A response simply leaves out what the client's version cannot carry, as Kafka's brokers do.
+ */
+function strictAbsence(ctx: Ctx, f: FieldDefinition): boolean {
+  return ctx.message.kind === "request" && f.ignorable !== true && !isStructType(f.type);
 }
 
 function writeValue(ctx: Ctx, type: string, value: string, flex: string): string {
@@ -475,7 +503,7 @@ export function genMessage(message: MessageDefinition): { code: string; used: Se
     out: [],
   };
   for (const cs of message.commonStructs ?? []) {
-    const tsName = message.name + cs.name;
+    const tsName = structTsName(ctx, cs.name);
     ctx.structNames.set(cs.name, tsName);
     ctx.structs.set(tsName, { tsName, fields: cs.fields, path: cs.name });
     collectStructs(ctx, cs.fields, cs.name);

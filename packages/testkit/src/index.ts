@@ -37,3 +37,4 @@ export async function waitFor<T>(
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString("hex")}`;
 }
+export { WireClient } from "./wire-client.ts";

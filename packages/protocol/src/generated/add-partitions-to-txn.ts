@@ -6,27 +6,27 @@ import type { Input } from "../primitives/runtime.ts";
 import { checkVersion, decodeWith, unsupportedField } from "../primitives/runtime.ts";
 
 export interface AddPartitionsToTxnRequest {
-  transactions: AddPartitionsToTxnRequestAddPartitionsToTxnTransaction[];
+  transactions: AddPartitionsToTxnRequestTransaction[];
   v3AndBelowTransactionalId: string;
   v3AndBelowProducerId: bigint;
   v3AndBelowProducerEpoch: number;
-  v3AndBelowTopics: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[];
+  v3AndBelowTopics: AddPartitionsToTxnRequestTopic[];
 }
 
 function readBodyAddPartitionsToTxnRequest(r: Reader, v: number): AddPartitionsToTxnRequest {
   const flex = v >= 3;
-  let transactions: AddPartitionsToTxnRequestAddPartitionsToTxnTransaction[] = [];
+  let transactions: AddPartitionsToTxnRequestTransaction[] = [];
   let v3AndBelowTransactionalId: string = "";
   let v3AndBelowProducerId: bigint = 0n;
   let v3AndBelowProducerEpoch: number = 0;
-  let v3AndBelowTopics: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[] = [];
+  let v3AndBelowTopics: AddPartitionsToTxnRequestTopic[] = [];
   r.path = "AddPartitionsToTxnRequest.transactions";
   if (v >= 4) {
     {
       const n = r.arrayLength(flex, 1);
       if (n === -1) r.fail("null in a non-nullable array"); {
-        const a: AddPartitionsToTxnRequestAddPartitionsToTxnTransaction[] = [];
-        for (let i = 0; i < n; i++) a.push(readAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r, v));
+        const a: AddPartitionsToTxnRequestTransaction[] = [];
+        for (let i = 0; i < n; i++) a.push(readAddPartitionsToTxnRequestTransaction(r, v));
         transactions = a;
       }
     }
@@ -48,8 +48,8 @@ function readBodyAddPartitionsToTxnRequest(r: Reader, v: number): AddPartitionsT
     {
       const n = r.arrayLength(flex, 1);
       if (n === -1) r.fail("null in a non-nullable array"); {
-        const a: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[] = [];
-        for (let i = 0; i < n; i++) a.push(readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, v));
+        const a: AddPartitionsToTxnRequestTopic[] = [];
+        for (let i = 0; i < n; i++) a.push(readAddPartitionsToTxnRequestTopic(r, v));
         v3AndBelowTopics = a;
       }
     }
@@ -67,7 +67,7 @@ function writeBodyAddPartitionsToTxnRequest(w: Writer, v: number, m: Input<AddPa
     const x = m.transactions === undefined ? [] : m.transactions;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w, v, e);
+      for (const e of x) writeAddPartitionsToTxnRequestTransaction(w, v, e);
     }
   }
   else if (m.transactions !== undefined && !(m.transactions !== null && m.transactions.length === 0)) unsupportedField("AddPartitionsToTxnRequest", v, "AddPartitionsToTxnRequest.transactions");
@@ -90,7 +90,7 @@ function writeBodyAddPartitionsToTxnRequest(w: Writer, v: number, m: Input<AddPa
     const x = m.v3AndBelowTopics === undefined ? [] : m.v3AndBelowTopics;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w, v, e);
+      for (const e of x) writeAddPartitionsToTxnRequestTopic(w, v, e);
     }
   }
   else if (m.v3AndBelowTopics !== undefined && !(m.v3AndBelowTopics !== null && m.v3AndBelowTopics.length === 0)) unsupportedField("AddPartitionsToTxnRequest", v, "AddPartitionsToTxnRequest.v3AndBelowTopics");
@@ -99,12 +99,12 @@ function writeBodyAddPartitionsToTxnRequest(w: Writer, v: number, m: Input<AddPa
   }
 }
 
-export interface AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
+export interface AddPartitionsToTxnRequestTopic {
   name: string;
   partitions: number[];
 }
 
-function readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r: Reader, v: number): AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
+function readAddPartitionsToTxnRequestTopic(r: Reader, v: number): AddPartitionsToTxnRequestTopic {
   const flex = v >= 3;
   let name: string = "";
   let partitions: number[] = [];
@@ -126,7 +126,7 @@ function readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r: Reader, v: numb
   return { name, partitions };
 }
 
-function writeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w: Writer, v: number, m: Input<AddPartitionsToTxnRequestAddPartitionsToTxnTopic>): void {
+function writeAddPartitionsToTxnRequestTopic(w: Writer, v: number, m: Input<AddPartitionsToTxnRequestTopic>): void {
   const flex = v >= 3;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -144,21 +144,21 @@ function writeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w: Writer, v: num
   }
 }
 
-export interface AddPartitionsToTxnRequestAddPartitionsToTxnTransaction {
+export interface AddPartitionsToTxnRequestTransaction {
   transactionalId: string;
   producerId: bigint;
   producerEpoch: number;
   verifyOnly: boolean;
-  topics: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[];
+  topics: AddPartitionsToTxnRequestTopic[];
 }
 
-function readAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r: Reader, v: number): AddPartitionsToTxnRequestAddPartitionsToTxnTransaction {
+function readAddPartitionsToTxnRequestTransaction(r: Reader, v: number): AddPartitionsToTxnRequestTransaction {
   const flex = v >= 3;
   let transactionalId: string = "";
   let producerId: bigint = 0n;
   let producerEpoch: number = 0;
   let verifyOnly: boolean = false;
-  let topics: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[] = [];
+  let topics: AddPartitionsToTxnRequestTopic[] = [];
   r.path = "AddPartitionsToTxnRequest.transactions[].transactionalId";
   if (v >= 4) {
     transactionalId = r.string(flex);
@@ -180,8 +180,8 @@ function readAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r: Reader, v
     {
       const n = r.arrayLength(flex, 1);
       if (n === -1) r.fail("null in a non-nullable array"); {
-        const a: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[] = [];
-        for (let i = 0; i < n; i++) a.push(readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, v));
+        const a: AddPartitionsToTxnRequestTopic[] = [];
+        for (let i = 0; i < n; i++) a.push(readAddPartitionsToTxnRequestTopic(r, v));
         topics = a;
       }
     }
@@ -193,7 +193,7 @@ function readAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r: Reader, v
   return { transactionalId, producerId, producerEpoch, verifyOnly, topics };
 }
 
-function writeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w: Writer, v: number, m: Input<AddPartitionsToTxnRequestAddPartitionsToTxnTransaction>): void {
+function writeAddPartitionsToTxnRequestTransaction(w: Writer, v: number, m: Input<AddPartitionsToTxnRequestTransaction>): void {
   const flex = v >= 3;
   if (v >= 4) {
     const x = m.transactionalId === undefined ? "" : m.transactionalId;
@@ -219,7 +219,7 @@ function writeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w: Writer, 
     const x = m.topics === undefined ? [] : m.topics;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w, v, e);
+      for (const e of x) writeAddPartitionsToTxnRequestTopic(w, v, e);
     }
   }
   else if (m.topics !== undefined && !(m.topics !== null && m.topics.length === 0)) unsupportedField("AddPartitionsToTxnRequest", v, "AddPartitionsToTxnRequest.transactions[].topics");
@@ -243,16 +243,16 @@ export function decodeAddPartitionsToTxnRequest(r: Reader, version: number): Add
 export interface AddPartitionsToTxnResponse {
   throttleTimeMs: number;
   errorCode: number;
-  resultsByTransaction: AddPartitionsToTxnResponseAddPartitionsToTxnResult[];
-  resultsByTopicV3AndBelow: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[];
+  resultsByTransaction: AddPartitionsToTxnResponseResult[];
+  resultsByTopicV3AndBelow: AddPartitionsToTxnResponseTopicResult[];
 }
 
 function readBodyAddPartitionsToTxnResponse(r: Reader, v: number): AddPartitionsToTxnResponse {
   const flex = v >= 3;
   let throttleTimeMs: number = 0;
   let errorCode: number = 0;
-  let resultsByTransaction: AddPartitionsToTxnResponseAddPartitionsToTxnResult[] = [];
-  let resultsByTopicV3AndBelow: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[] = [];
+  let resultsByTransaction: AddPartitionsToTxnResponseResult[] = [];
+  let resultsByTopicV3AndBelow: AddPartitionsToTxnResponseTopicResult[] = [];
   r.path = "AddPartitionsToTxnResponse.throttleTimeMs";
   throttleTimeMs = r.int32();
   r.path = "AddPartitionsToTxnResponse.errorCode";
@@ -264,8 +264,8 @@ function readBodyAddPartitionsToTxnResponse(r: Reader, v: number): AddPartitions
     {
       const n = r.arrayLength(flex, 1);
       if (n === -1) r.fail("null in a non-nullable array"); {
-        const a: AddPartitionsToTxnResponseAddPartitionsToTxnResult[] = [];
-        for (let i = 0; i < n; i++) a.push(readAddPartitionsToTxnResponseAddPartitionsToTxnResult(r, v));
+        const a: AddPartitionsToTxnResponseResult[] = [];
+        for (let i = 0; i < n; i++) a.push(readAddPartitionsToTxnResponseResult(r, v));
         resultsByTransaction = a;
       }
     }
@@ -275,8 +275,8 @@ function readBodyAddPartitionsToTxnResponse(r: Reader, v: number): AddPartitions
     {
       const n = r.arrayLength(flex, 1);
       if (n === -1) r.fail("null in a non-nullable array"); {
-        const a: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[] = [];
-        for (let i = 0; i < n; i++) a.push(readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, v));
+        const a: AddPartitionsToTxnResponseTopicResult[] = [];
+        for (let i = 0; i < n; i++) a.push(readAddPartitionsToTxnResponseTopicResult(r, v));
         resultsByTopicV3AndBelow = a;
       }
     }
@@ -302,40 +302,38 @@ function writeBodyAddPartitionsToTxnResponse(w: Writer, v: number, m: Input<AddP
     const x = m.resultsByTransaction === undefined ? [] : m.resultsByTransaction;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w, v, e);
+      for (const e of x) writeAddPartitionsToTxnResponseResult(w, v, e);
     }
   }
-  else if (m.resultsByTransaction !== undefined && !(m.resultsByTransaction !== null && m.resultsByTransaction.length === 0)) unsupportedField("AddPartitionsToTxnResponse", v, "AddPartitionsToTxnResponse.resultsByTransaction");
   if (v <= 3) {
     const x = m.resultsByTopicV3AndBelow === undefined ? [] : m.resultsByTopicV3AndBelow;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, v, e);
+      for (const e of x) writeAddPartitionsToTxnResponseTopicResult(w, v, e);
     }
   }
-  else if (m.resultsByTopicV3AndBelow !== undefined && !(m.resultsByTopicV3AndBelow !== null && m.resultsByTopicV3AndBelow.length === 0)) unsupportedField("AddPartitionsToTxnResponse", v, "AddPartitionsToTxnResponse.resultsByTopicV3AndBelow");
   if (flex) {
     w.uvarint(0);
   }
 }
 
-export interface AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
+export interface AddPartitionsToTxnResponseTopicResult {
   name: string;
-  resultsByPartition: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[];
+  resultsByPartition: AddPartitionsToTxnResponsePartitionResult[];
 }
 
-function readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r: Reader, v: number): AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
+function readAddPartitionsToTxnResponseTopicResult(r: Reader, v: number): AddPartitionsToTxnResponseTopicResult {
   const flex = v >= 3;
   let name: string = "";
-  let resultsByPartition: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[] = [];
+  let resultsByPartition: AddPartitionsToTxnResponsePartitionResult[] = [];
   r.path = "AddPartitionsToTxnTopicResult.name";
   name = r.string(flex);
   r.path = "AddPartitionsToTxnTopicResult.resultsByPartition";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, v));
+      const a: AddPartitionsToTxnResponsePartitionResult[] = [];
+      for (let i = 0; i < n; i++) a.push(readAddPartitionsToTxnResponsePartitionResult(r, v));
       resultsByPartition = a;
     }
   }
@@ -346,7 +344,7 @@ function readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r: Reader, 
   return { name, resultsByPartition };
 }
 
-function writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w: Writer, v: number, m: Input<AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult>): void {
+function writeAddPartitionsToTxnResponseTopicResult(w: Writer, v: number, m: Input<AddPartitionsToTxnResponseTopicResult>): void {
   const flex = v >= 3;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -356,7 +354,7 @@ function writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w: Writer,
     const x = m.resultsByPartition === undefined ? [] : m.resultsByPartition;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w, v, e);
+      for (const e of x) writeAddPartitionsToTxnResponsePartitionResult(w, v, e);
     }
   }
   if (flex) {
@@ -364,12 +362,12 @@ function writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w: Writer,
   }
 }
 
-export interface AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {
+export interface AddPartitionsToTxnResponsePartitionResult {
   partitionIndex: number;
   partitionErrorCode: number;
 }
 
-function readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r: Reader, v: number): AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {
+function readAddPartitionsToTxnResponsePartitionResult(r: Reader, v: number): AddPartitionsToTxnResponsePartitionResult {
   const flex = v >= 3;
   let partitionIndex: number = 0;
   let partitionErrorCode: number = 0;
@@ -384,7 +382,7 @@ function readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r: Read
   return { partitionIndex, partitionErrorCode };
 }
 
-function writeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w: Writer, v: number, m: Input<AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult>): void {
+function writeAddPartitionsToTxnResponsePartitionResult(w: Writer, v: number, m: Input<AddPartitionsToTxnResponsePartitionResult>): void {
   const flex = v >= 3;
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
@@ -399,15 +397,15 @@ function writeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w: Wri
   }
 }
 
-export interface AddPartitionsToTxnResponseAddPartitionsToTxnResult {
+export interface AddPartitionsToTxnResponseResult {
   transactionalId: string;
-  topicResults: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[];
+  topicResults: AddPartitionsToTxnResponseTopicResult[];
 }
 
-function readAddPartitionsToTxnResponseAddPartitionsToTxnResult(r: Reader, v: number): AddPartitionsToTxnResponseAddPartitionsToTxnResult {
+function readAddPartitionsToTxnResponseResult(r: Reader, v: number): AddPartitionsToTxnResponseResult {
   const flex = v >= 3;
   let transactionalId: string = "";
-  let topicResults: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[] = [];
+  let topicResults: AddPartitionsToTxnResponseTopicResult[] = [];
   r.path = "AddPartitionsToTxnResponse.resultsByTransaction[].transactionalId";
   if (v >= 4) {
     transactionalId = r.string(flex);
@@ -417,8 +415,8 @@ function readAddPartitionsToTxnResponseAddPartitionsToTxnResult(r: Reader, v: nu
     {
       const n = r.arrayLength(flex, 1);
       if (n === -1) r.fail("null in a non-nullable array"); {
-        const a: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[] = [];
-        for (let i = 0; i < n; i++) a.push(readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, v));
+        const a: AddPartitionsToTxnResponseTopicResult[] = [];
+        for (let i = 0; i < n; i++) a.push(readAddPartitionsToTxnResponseTopicResult(r, v));
         topicResults = a;
       }
     }
@@ -430,21 +428,19 @@ function readAddPartitionsToTxnResponseAddPartitionsToTxnResult(r: Reader, v: nu
   return { transactionalId, topicResults };
 }
 
-function writeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w: Writer, v: number, m: Input<AddPartitionsToTxnResponseAddPartitionsToTxnResult>): void {
+function writeAddPartitionsToTxnResponseResult(w: Writer, v: number, m: Input<AddPartitionsToTxnResponseResult>): void {
   const flex = v >= 3;
   if (v >= 4) {
     const x = m.transactionalId === undefined ? "" : m.transactionalId;
     w.string(x, flex);
   }
-  else if (m.transactionalId !== undefined && !(m.transactionalId === "")) unsupportedField("AddPartitionsToTxnResponse", v, "AddPartitionsToTxnResponse.resultsByTransaction[].transactionalId");
   if (v >= 4) {
     const x = m.topicResults === undefined ? [] : m.topicResults;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, v, e);
+      for (const e of x) writeAddPartitionsToTxnResponseTopicResult(w, v, e);
     }
   }
-  else if (m.topicResults !== undefined && !(m.topicResults !== null && m.topicResults.length === 0)) unsupportedField("AddPartitionsToTxnResponse", v, "AddPartitionsToTxnResponse.resultsByTransaction[].topicResults");
   if (flex) {
     w.uvarint(0);
   }

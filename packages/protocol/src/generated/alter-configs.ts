@@ -6,20 +6,20 @@ import type { Input } from "../primitives/runtime.ts";
 import { checkVersion, decodeWith } from "../primitives/runtime.ts";
 
 export interface AlterConfigsRequest {
-  resources: AlterConfigsRequestAlterConfigsResource[];
+  resources: AlterConfigsRequestResource[];
   validateOnly: boolean;
 }
 
 function readBodyAlterConfigsRequest(r: Reader, v: number): AlterConfigsRequest {
   const flex = v >= 2;
-  let resources: AlterConfigsRequestAlterConfigsResource[] = [];
+  let resources: AlterConfigsRequestResource[] = [];
   let validateOnly: boolean = false;
   r.path = "AlterConfigsRequest.resources";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: AlterConfigsRequestAlterConfigsResource[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterConfigsRequestAlterConfigsResource(r, v));
+      const a: AlterConfigsRequestResource[] = [];
+      for (let i = 0; i < n; i++) a.push(readAlterConfigsRequestResource(r, v));
       resources = a;
     }
   }
@@ -38,7 +38,7 @@ function writeBodyAlterConfigsRequest(w: Writer, v: number, m: Input<AlterConfig
     const x = m.resources === undefined ? [] : m.resources;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeAlterConfigsRequestAlterConfigsResource(w, v, e);
+      for (const e of x) writeAlterConfigsRequestResource(w, v, e);
     }
   }
   {
@@ -50,13 +50,13 @@ function writeBodyAlterConfigsRequest(w: Writer, v: number, m: Input<AlterConfig
   }
 }
 
-export interface AlterConfigsRequestAlterConfigsResource {
+export interface AlterConfigsRequestResource {
   resourceType: number;
   resourceName: string;
   configs: AlterConfigsRequestAlterableConfig[];
 }
 
-function readAlterConfigsRequestAlterConfigsResource(r: Reader, v: number): AlterConfigsRequestAlterConfigsResource {
+function readAlterConfigsRequestResource(r: Reader, v: number): AlterConfigsRequestResource {
   const flex = v >= 2;
   let resourceType: number = 0;
   let resourceName: string = "";
@@ -81,7 +81,7 @@ function readAlterConfigsRequestAlterConfigsResource(r: Reader, v: number): Alte
   return { resourceType, resourceName, configs };
 }
 
-function writeAlterConfigsRequestAlterConfigsResource(w: Writer, v: number, m: Input<AlterConfigsRequestAlterConfigsResource>): void {
+function writeAlterConfigsRequestResource(w: Writer, v: number, m: Input<AlterConfigsRequestResource>): void {
   const flex = v >= 2;
   {
     const x = m.resourceType === undefined ? 0 : m.resourceType;
@@ -152,21 +152,21 @@ export function decodeAlterConfigsRequest(r: Reader, version: number): AlterConf
 
 export interface AlterConfigsResponse {
   throttleTimeMs: number;
-  responses: AlterConfigsResponseAlterConfigsResourceResponse[];
+  responses: AlterConfigsResponseResourceResponse[];
 }
 
 function readBodyAlterConfigsResponse(r: Reader, v: number): AlterConfigsResponse {
   const flex = v >= 2;
   let throttleTimeMs: number = 0;
-  let responses: AlterConfigsResponseAlterConfigsResourceResponse[] = [];
+  let responses: AlterConfigsResponseResourceResponse[] = [];
   r.path = "AlterConfigsResponse.throttleTimeMs";
   throttleTimeMs = r.int32();
   r.path = "AlterConfigsResponse.responses";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: AlterConfigsResponseAlterConfigsResourceResponse[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterConfigsResponseAlterConfigsResourceResponse(r, v));
+      const a: AlterConfigsResponseResourceResponse[] = [];
+      for (let i = 0; i < n; i++) a.push(readAlterConfigsResponseResourceResponse(r, v));
       responses = a;
     }
   }
@@ -187,7 +187,7 @@ function writeBodyAlterConfigsResponse(w: Writer, v: number, m: Input<AlterConfi
     const x = m.responses === undefined ? [] : m.responses;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeAlterConfigsResponseAlterConfigsResourceResponse(w, v, e);
+      for (const e of x) writeAlterConfigsResponseResourceResponse(w, v, e);
     }
   }
   if (flex) {
@@ -195,14 +195,14 @@ function writeBodyAlterConfigsResponse(w: Writer, v: number, m: Input<AlterConfi
   }
 }
 
-export interface AlterConfigsResponseAlterConfigsResourceResponse {
+export interface AlterConfigsResponseResourceResponse {
   errorCode: number;
   errorMessage: string | null;
   resourceType: number;
   resourceName: string;
 }
 
-function readAlterConfigsResponseAlterConfigsResourceResponse(r: Reader, v: number): AlterConfigsResponseAlterConfigsResourceResponse {
+function readAlterConfigsResponseResourceResponse(r: Reader, v: number): AlterConfigsResponseResourceResponse {
   const flex = v >= 2;
   let errorCode: number = 0;
   let errorMessage: string | null = "";
@@ -223,7 +223,7 @@ function readAlterConfigsResponseAlterConfigsResourceResponse(r: Reader, v: numb
   return { errorCode, errorMessage, resourceType, resourceName };
 }
 
-function writeAlterConfigsResponseAlterConfigsResourceResponse(w: Writer, v: number, m: Input<AlterConfigsResponseAlterConfigsResourceResponse>): void {
+function writeAlterConfigsResponseResourceResponse(w: Writer, v: number, m: Input<AlterConfigsResponseResourceResponse>): void {
   const flex = v >= 2;
   {
     const x = m.errorCode === undefined ? 0 : m.errorCode;

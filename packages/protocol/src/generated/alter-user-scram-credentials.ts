@@ -168,21 +168,21 @@ export function decodeAlterUserScramCredentialsRequest(r: Reader, version: numbe
 
 export interface AlterUserScramCredentialsResponse {
   throttleTimeMs: number;
-  results: AlterUserScramCredentialsResponseAlterUserScramCredentialsResult[];
+  results: AlterUserScramCredentialsResponseResult[];
 }
 
 function readBodyAlterUserScramCredentialsResponse(r: Reader, v: number): AlterUserScramCredentialsResponse {
   const flex = true;
   let throttleTimeMs: number = 0;
-  let results: AlterUserScramCredentialsResponseAlterUserScramCredentialsResult[] = [];
+  let results: AlterUserScramCredentialsResponseResult[] = [];
   r.path = "AlterUserScramCredentialsResponse.throttleTimeMs";
   throttleTimeMs = r.int32();
   r.path = "AlterUserScramCredentialsResponse.results";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: AlterUserScramCredentialsResponseAlterUserScramCredentialsResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r, v));
+      const a: AlterUserScramCredentialsResponseResult[] = [];
+      for (let i = 0; i < n; i++) a.push(readAlterUserScramCredentialsResponseResult(r, v));
       results = a;
     }
   }
@@ -203,7 +203,7 @@ function writeBodyAlterUserScramCredentialsResponse(w: Writer, v: number, m: Inp
     const x = m.results === undefined ? [] : m.results;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(w, v, e);
+      for (const e of x) writeAlterUserScramCredentialsResponseResult(w, v, e);
     }
   }
   if (flex) {
@@ -211,13 +211,13 @@ function writeBodyAlterUserScramCredentialsResponse(w: Writer, v: number, m: Inp
   }
 }
 
-export interface AlterUserScramCredentialsResponseAlterUserScramCredentialsResult {
+export interface AlterUserScramCredentialsResponseResult {
   user: string;
   errorCode: number;
   errorMessage: string | null;
 }
 
-function readAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r: Reader, _v: number): AlterUserScramCredentialsResponseAlterUserScramCredentialsResult {
+function readAlterUserScramCredentialsResponseResult(r: Reader, _v: number): AlterUserScramCredentialsResponseResult {
   const flex = true;
   let user: string = "";
   let errorCode: number = 0;
@@ -235,7 +235,7 @@ function readAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r:
   return { user, errorCode, errorMessage };
 }
 
-function writeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(w: Writer, _v: number, m: Input<AlterUserScramCredentialsResponseAlterUserScramCredentialsResult>): void {
+function writeAlterUserScramCredentialsResponseResult(w: Writer, _v: number, m: Input<AlterUserScramCredentialsResponseResult>): void {
   const flex = true;
   {
     const x = m.user === undefined ? "" : m.user;

@@ -3,7 +3,7 @@
 import type { Reader } from "../primitives/reader.ts";
 import type { Writer } from "../primitives/writer.ts";
 import type { Input } from "../primitives/runtime.ts";
-import { checkVersion, decodeWith, encodeTagged, unsupportedField } from "../primitives/runtime.ts";
+import { checkVersion, decodeWith, encodeTagged } from "../primitives/runtime.ts";
 
 export interface ApiVersionsRequest {
   clientSoftwareName: string;
@@ -285,17 +285,14 @@ function writeApiVersionsResponseSupportedFeatureKey(w: Writer, v: number, m: In
     const x = m.name === undefined ? "" : m.name;
     w.string(x, flex);
   }
-  else if (m.name !== undefined && !(m.name === "")) unsupportedField("ApiVersionsResponse", v, "ApiVersionsResponse.supportedFeatures[].name");
   if (v >= 3) {
     const x = m.minVersion === undefined ? 0 : m.minVersion;
     w.int16(x);
   }
-  else if (m.minVersion !== undefined && !(m.minVersion === 0)) unsupportedField("ApiVersionsResponse", v, "ApiVersionsResponse.supportedFeatures[].minVersion");
   if (v >= 3) {
     const x = m.maxVersion === undefined ? 0 : m.maxVersion;
     w.int16(x);
   }
-  else if (m.maxVersion !== undefined && !(m.maxVersion === 0)) unsupportedField("ApiVersionsResponse", v, "ApiVersionsResponse.supportedFeatures[].maxVersion");
   if (flex) {
     w.uvarint(0);
   }
@@ -337,17 +334,14 @@ function writeApiVersionsResponseFinalizedFeatureKey(w: Writer, v: number, m: In
     const x = m.name === undefined ? "" : m.name;
     w.string(x, flex);
   }
-  else if (m.name !== undefined && !(m.name === "")) unsupportedField("ApiVersionsResponse", v, "ApiVersionsResponse.finalizedFeatures[].name");
   if (v >= 3) {
     const x = m.maxVersionLevel === undefined ? 0 : m.maxVersionLevel;
     w.int16(x);
   }
-  else if (m.maxVersionLevel !== undefined && !(m.maxVersionLevel === 0)) unsupportedField("ApiVersionsResponse", v, "ApiVersionsResponse.finalizedFeatures[].maxVersionLevel");
   if (v >= 3) {
     const x = m.minVersionLevel === undefined ? 0 : m.minVersionLevel;
     w.int16(x);
   }
-  else if (m.minVersionLevel !== undefined && !(m.minVersionLevel === 0)) unsupportedField("ApiVersionsResponse", v, "ApiVersionsResponse.finalizedFeatures[].minVersionLevel");
   if (flex) {
     w.uvarint(0);
   }

@@ -3,7 +3,7 @@
 import type { Reader } from "../primitives/reader.ts";
 import type { Writer } from "../primitives/writer.ts";
 import type { Input } from "../primitives/runtime.ts";
-import { checkVersion, decodeWith, unsupportedField } from "../primitives/runtime.ts";
+import { checkVersion, decodeWith } from "../primitives/runtime.ts";
 
 export interface ConsumerProtocolSubscription {
   topics: string[];
@@ -116,7 +116,6 @@ function writeConsumerProtocolSubscriptionTopicPartition(w: Writer, v: number, m
     const x = m.topic === undefined ? "" : m.topic;
     w.string(x, flex);
   }
-  else if (m.topic !== undefined && !(m.topic === "")) unsupportedField("ConsumerProtocolSubscription", v, "ConsumerProtocolSubscription.ownedPartitions[].topic");
   if (v >= 1) {
     const x = m.partitions === undefined ? [] : m.partitions;
     {
@@ -124,7 +123,6 @@ function writeConsumerProtocolSubscriptionTopicPartition(w: Writer, v: number, m
       for (const e of x) w.int32(e);
     }
   }
-  else if (m.partitions !== undefined && !(m.partitions !== null && m.partitions.length === 0)) unsupportedField("ConsumerProtocolSubscription", v, "ConsumerProtocolSubscription.ownedPartitions[].partitions");
 }
 
 /** Encodes the body of ConsumerProtocolSubscription version `version` (0-3). */

@@ -197,12 +197,10 @@ function writeBodyCreateDelegationTokenResponse(w: Writer, v: number, m: Input<C
     const x = m.tokenRequesterPrincipalType === undefined ? "" : m.tokenRequesterPrincipalType;
     w.string(x, flex);
   }
-  else if (m.tokenRequesterPrincipalType !== undefined && !(m.tokenRequesterPrincipalType === "")) unsupportedField("CreateDelegationTokenResponse", v, "CreateDelegationTokenResponse.tokenRequesterPrincipalType");
   if (v >= 3) {
     const x = m.tokenRequesterPrincipalName === undefined ? "" : m.tokenRequesterPrincipalName;
     w.string(x, flex);
   }
-  else if (m.tokenRequesterPrincipalName !== undefined && !(m.tokenRequesterPrincipalName === "")) unsupportedField("CreateDelegationTokenResponse", v, "CreateDelegationTokenResponse.tokenRequesterPrincipalName");
   {
     const x = m.issueTimestampMs === undefined ? 0n : m.issueTimestampMs;
     w.int64(x);

@@ -6,22 +6,22 @@ import type { Input } from "../primitives/runtime.ts";
 import { checkVersion, decodeWith } from "../primitives/runtime.ts";
 
 export interface CreatePartitionsRequest {
-  topics: CreatePartitionsRequestCreatePartitionsTopic[];
+  topics: CreatePartitionsRequestTopic[];
   timeoutMs: number;
   validateOnly: boolean;
 }
 
 function readBodyCreatePartitionsRequest(r: Reader, v: number): CreatePartitionsRequest {
   const flex = v >= 2;
-  let topics: CreatePartitionsRequestCreatePartitionsTopic[] = [];
+  let topics: CreatePartitionsRequestTopic[] = [];
   let timeoutMs: number = 0;
   let validateOnly: boolean = false;
   r.path = "CreatePartitionsRequest.topics";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: CreatePartitionsRequestCreatePartitionsTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readCreatePartitionsRequestCreatePartitionsTopic(r, v));
+      const a: CreatePartitionsRequestTopic[] = [];
+      for (let i = 0; i < n; i++) a.push(readCreatePartitionsRequestTopic(r, v));
       topics = a;
     }
   }
@@ -42,7 +42,7 @@ function writeBodyCreatePartitionsRequest(w: Writer, v: number, m: Input<CreateP
     const x = m.topics === undefined ? [] : m.topics;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeCreatePartitionsRequestCreatePartitionsTopic(w, v, e);
+      for (const e of x) writeCreatePartitionsRequestTopic(w, v, e);
     }
   }
   {
@@ -58,17 +58,17 @@ function writeBodyCreatePartitionsRequest(w: Writer, v: number, m: Input<CreateP
   }
 }
 
-export interface CreatePartitionsRequestCreatePartitionsTopic {
+export interface CreatePartitionsRequestTopic {
   name: string;
   count: number;
-  assignments: CreatePartitionsRequestCreatePartitionsAssignment[] | null;
+  assignments: CreatePartitionsRequestAssignment[] | null;
 }
 
-function readCreatePartitionsRequestCreatePartitionsTopic(r: Reader, v: number): CreatePartitionsRequestCreatePartitionsTopic {
+function readCreatePartitionsRequestTopic(r: Reader, v: number): CreatePartitionsRequestTopic {
   const flex = v >= 2;
   let name: string = "";
   let count: number = 0;
-  let assignments: CreatePartitionsRequestCreatePartitionsAssignment[] | null = [];
+  let assignments: CreatePartitionsRequestAssignment[] | null = [];
   r.path = "CreatePartitionsRequest.topics[].name";
   name = r.string(flex);
   r.path = "CreatePartitionsRequest.topics[].count";
@@ -77,8 +77,8 @@ function readCreatePartitionsRequestCreatePartitionsTopic(r: Reader, v: number):
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) assignments = null; else {
-      const a: CreatePartitionsRequestCreatePartitionsAssignment[] = [];
-      for (let i = 0; i < n; i++) a.push(readCreatePartitionsRequestCreatePartitionsAssignment(r, v));
+      const a: CreatePartitionsRequestAssignment[] = [];
+      for (let i = 0; i < n; i++) a.push(readCreatePartitionsRequestAssignment(r, v));
       assignments = a;
     }
   }
@@ -89,7 +89,7 @@ function readCreatePartitionsRequestCreatePartitionsTopic(r: Reader, v: number):
   return { name, count, assignments };
 }
 
-function writeCreatePartitionsRequestCreatePartitionsTopic(w: Writer, v: number, m: Input<CreatePartitionsRequestCreatePartitionsTopic>): void {
+function writeCreatePartitionsRequestTopic(w: Writer, v: number, m: Input<CreatePartitionsRequestTopic>): void {
   const flex = v >= 2;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -104,7 +104,7 @@ function writeCreatePartitionsRequestCreatePartitionsTopic(w: Writer, v: number,
     if (x === null) w.arrayLength(null, flex);
     else {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeCreatePartitionsRequestCreatePartitionsAssignment(w, v, e);
+      for (const e of x) writeCreatePartitionsRequestAssignment(w, v, e);
     }
   }
   if (flex) {
@@ -112,11 +112,11 @@ function writeCreatePartitionsRequestCreatePartitionsTopic(w: Writer, v: number,
   }
 }
 
-export interface CreatePartitionsRequestCreatePartitionsAssignment {
+export interface CreatePartitionsRequestAssignment {
   brokerIds: number[];
 }
 
-function readCreatePartitionsRequestCreatePartitionsAssignment(r: Reader, v: number): CreatePartitionsRequestCreatePartitionsAssignment {
+function readCreatePartitionsRequestAssignment(r: Reader, v: number): CreatePartitionsRequestAssignment {
   const flex = v >= 2;
   let brokerIds: number[] = [];
   r.path = "CreatePartitionsRequest.topics[].assignments[].brokerIds";
@@ -135,7 +135,7 @@ function readCreatePartitionsRequestCreatePartitionsAssignment(r: Reader, v: num
   return { brokerIds };
 }
 
-function writeCreatePartitionsRequestCreatePartitionsAssignment(w: Writer, v: number, m: Input<CreatePartitionsRequestCreatePartitionsAssignment>): void {
+function writeCreatePartitionsRequestAssignment(w: Writer, v: number, m: Input<CreatePartitionsRequestAssignment>): void {
   const flex = v >= 2;
   {
     const x = m.brokerIds === undefined ? [] : m.brokerIds;
@@ -163,21 +163,21 @@ export function decodeCreatePartitionsRequest(r: Reader, version: number): Creat
 
 export interface CreatePartitionsResponse {
   throttleTimeMs: number;
-  results: CreatePartitionsResponseCreatePartitionsTopicResult[];
+  results: CreatePartitionsResponseTopicResult[];
 }
 
 function readBodyCreatePartitionsResponse(r: Reader, v: number): CreatePartitionsResponse {
   const flex = v >= 2;
   let throttleTimeMs: number = 0;
-  let results: CreatePartitionsResponseCreatePartitionsTopicResult[] = [];
+  let results: CreatePartitionsResponseTopicResult[] = [];
   r.path = "CreatePartitionsResponse.throttleTimeMs";
   throttleTimeMs = r.int32();
   r.path = "CreatePartitionsResponse.results";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: CreatePartitionsResponseCreatePartitionsTopicResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readCreatePartitionsResponseCreatePartitionsTopicResult(r, v));
+      const a: CreatePartitionsResponseTopicResult[] = [];
+      for (let i = 0; i < n; i++) a.push(readCreatePartitionsResponseTopicResult(r, v));
       results = a;
     }
   }
@@ -198,7 +198,7 @@ function writeBodyCreatePartitionsResponse(w: Writer, v: number, m: Input<Create
     const x = m.results === undefined ? [] : m.results;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeCreatePartitionsResponseCreatePartitionsTopicResult(w, v, e);
+      for (const e of x) writeCreatePartitionsResponseTopicResult(w, v, e);
     }
   }
   if (flex) {
@@ -206,13 +206,13 @@ function writeBodyCreatePartitionsResponse(w: Writer, v: number, m: Input<Create
   }
 }
 
-export interface CreatePartitionsResponseCreatePartitionsTopicResult {
+export interface CreatePartitionsResponseTopicResult {
   name: string;
   errorCode: number;
   errorMessage: string | null;
 }
 
-function readCreatePartitionsResponseCreatePartitionsTopicResult(r: Reader, v: number): CreatePartitionsResponseCreatePartitionsTopicResult {
+function readCreatePartitionsResponseTopicResult(r: Reader, v: number): CreatePartitionsResponseTopicResult {
   const flex = v >= 2;
   let name: string = "";
   let errorCode: number = 0;
@@ -230,7 +230,7 @@ function readCreatePartitionsResponseCreatePartitionsTopicResult(r: Reader, v: n
   return { name, errorCode, errorMessage };
 }
 
-function writeCreatePartitionsResponseCreatePartitionsTopicResult(w: Writer, v: number, m: Input<CreatePartitionsResponseCreatePartitionsTopicResult>): void {
+function writeCreatePartitionsResponseTopicResult(w: Writer, v: number, m: Input<CreatePartitionsResponseTopicResult>): void {
   const flex = v >= 2;
   {
     const x = m.name === undefined ? "" : m.name;

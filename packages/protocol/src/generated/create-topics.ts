@@ -450,17 +450,14 @@ function writeCreateTopicsResponseCreatableTopicConfigs(w: Writer, v: number, m:
     const x = m.name === undefined ? "" : m.name;
     w.string(x, flex);
   }
-  else if (m.name !== undefined && !(m.name === "")) unsupportedField("CreateTopicsResponse", v, "CreateTopicsResponse.topics[].configs[].name");
   if (v >= 5) {
     const x = m.value === undefined ? "" : m.value;
     w.nullableString(x, flex);
   }
-  else if (m.value !== undefined && !(m.value === "")) unsupportedField("CreateTopicsResponse", v, "CreateTopicsResponse.topics[].configs[].value");
   if (v >= 5) {
     const x = m.readOnly === undefined ? false : m.readOnly;
     w.bool(x);
   }
-  else if (m.readOnly !== undefined && !(m.readOnly === false)) unsupportedField("CreateTopicsResponse", v, "CreateTopicsResponse.topics[].configs[].readOnly");
   if (v >= 5) {
     const x = m.configSource === undefined ? -1 : m.configSource;
     w.int8(x);
@@ -469,7 +466,6 @@ function writeCreateTopicsResponseCreatableTopicConfigs(w: Writer, v: number, m:
     const x = m.isSensitive === undefined ? false : m.isSensitive;
     w.bool(x);
   }
-  else if (m.isSensitive !== undefined && !(m.isSensitive === false)) unsupportedField("CreateTopicsResponse", v, "CreateTopicsResponse.topics[].configs[].isSensitive");
   if (flex) {
     w.uvarint(0);
   }

@@ -6,18 +6,18 @@ import type { Input } from "../primitives/runtime.ts";
 import { checkVersion, decodeWith, unsupportedField } from "../primitives/runtime.ts";
 
 export interface DeleteAclsRequest {
-  filters: DeleteAclsRequestDeleteAclsFilter[];
+  filters: DeleteAclsRequestFilter[];
 }
 
 function readBodyDeleteAclsRequest(r: Reader, v: number): DeleteAclsRequest {
   const flex = v >= 2;
-  let filters: DeleteAclsRequestDeleteAclsFilter[] = [];
+  let filters: DeleteAclsRequestFilter[] = [];
   r.path = "DeleteAclsRequest.filters";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: DeleteAclsRequestDeleteAclsFilter[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteAclsRequestDeleteAclsFilter(r, v));
+      const a: DeleteAclsRequestFilter[] = [];
+      for (let i = 0; i < n; i++) a.push(readDeleteAclsRequestFilter(r, v));
       filters = a;
     }
   }
@@ -34,7 +34,7 @@ function writeBodyDeleteAclsRequest(w: Writer, v: number, m: Input<DeleteAclsReq
     const x = m.filters === undefined ? [] : m.filters;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeDeleteAclsRequestDeleteAclsFilter(w, v, e);
+      for (const e of x) writeDeleteAclsRequestFilter(w, v, e);
     }
   }
   if (flex) {
@@ -42,7 +42,7 @@ function writeBodyDeleteAclsRequest(w: Writer, v: number, m: Input<DeleteAclsReq
   }
 }
 
-export interface DeleteAclsRequestDeleteAclsFilter {
+export interface DeleteAclsRequestFilter {
   resourceTypeFilter: number;
   resourceNameFilter: string | null;
   patternTypeFilter: number;
@@ -52,7 +52,7 @@ export interface DeleteAclsRequestDeleteAclsFilter {
   permissionType: number;
 }
 
-function readDeleteAclsRequestDeleteAclsFilter(r: Reader, v: number): DeleteAclsRequestDeleteAclsFilter {
+function readDeleteAclsRequestFilter(r: Reader, v: number): DeleteAclsRequestFilter {
   const flex = v >= 2;
   let resourceTypeFilter: number = 0;
   let resourceNameFilter: string | null = "";
@@ -84,7 +84,7 @@ function readDeleteAclsRequestDeleteAclsFilter(r: Reader, v: number): DeleteAcls
   return { resourceTypeFilter, resourceNameFilter, patternTypeFilter, principalFilter, hostFilter, operation, permissionType };
 }
 
-function writeDeleteAclsRequestDeleteAclsFilter(w: Writer, v: number, m: Input<DeleteAclsRequestDeleteAclsFilter>): void {
+function writeDeleteAclsRequestFilter(w: Writer, v: number, m: Input<DeleteAclsRequestFilter>): void {
   const flex = v >= 2;
   {
     const x = m.resourceTypeFilter === undefined ? 0 : m.resourceTypeFilter;
@@ -134,21 +134,21 @@ export function decodeDeleteAclsRequest(r: Reader, version: number): DeleteAclsR
 
 export interface DeleteAclsResponse {
   throttleTimeMs: number;
-  filterResults: DeleteAclsResponseDeleteAclsFilterResult[];
+  filterResults: DeleteAclsResponseFilterResult[];
 }
 
 function readBodyDeleteAclsResponse(r: Reader, v: number): DeleteAclsResponse {
   const flex = v >= 2;
   let throttleTimeMs: number = 0;
-  let filterResults: DeleteAclsResponseDeleteAclsFilterResult[] = [];
+  let filterResults: DeleteAclsResponseFilterResult[] = [];
   r.path = "DeleteAclsResponse.throttleTimeMs";
   throttleTimeMs = r.int32();
   r.path = "DeleteAclsResponse.filterResults";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: DeleteAclsResponseDeleteAclsFilterResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteAclsResponseDeleteAclsFilterResult(r, v));
+      const a: DeleteAclsResponseFilterResult[] = [];
+      for (let i = 0; i < n; i++) a.push(readDeleteAclsResponseFilterResult(r, v));
       filterResults = a;
     }
   }
@@ -169,7 +169,7 @@ function writeBodyDeleteAclsResponse(w: Writer, v: number, m: Input<DeleteAclsRe
     const x = m.filterResults === undefined ? [] : m.filterResults;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeDeleteAclsResponseDeleteAclsFilterResult(w, v, e);
+      for (const e of x) writeDeleteAclsResponseFilterResult(w, v, e);
     }
   }
   if (flex) {
@@ -177,17 +177,17 @@ function writeBodyDeleteAclsResponse(w: Writer, v: number, m: Input<DeleteAclsRe
   }
 }
 
-export interface DeleteAclsResponseDeleteAclsFilterResult {
+export interface DeleteAclsResponseFilterResult {
   errorCode: number;
   errorMessage: string | null;
-  matchingAcls: DeleteAclsResponseDeleteAclsMatchingAcl[];
+  matchingAcls: DeleteAclsResponseMatchingAcl[];
 }
 
-function readDeleteAclsResponseDeleteAclsFilterResult(r: Reader, v: number): DeleteAclsResponseDeleteAclsFilterResult {
+function readDeleteAclsResponseFilterResult(r: Reader, v: number): DeleteAclsResponseFilterResult {
   const flex = v >= 2;
   let errorCode: number = 0;
   let errorMessage: string | null = "";
-  let matchingAcls: DeleteAclsResponseDeleteAclsMatchingAcl[] = [];
+  let matchingAcls: DeleteAclsResponseMatchingAcl[] = [];
   r.path = "DeleteAclsResponse.filterResults[].errorCode";
   errorCode = r.int16();
   r.path = "DeleteAclsResponse.filterResults[].errorMessage";
@@ -196,8 +196,8 @@ function readDeleteAclsResponseDeleteAclsFilterResult(r: Reader, v: number): Del
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: DeleteAclsResponseDeleteAclsMatchingAcl[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteAclsResponseDeleteAclsMatchingAcl(r, v));
+      const a: DeleteAclsResponseMatchingAcl[] = [];
+      for (let i = 0; i < n; i++) a.push(readDeleteAclsResponseMatchingAcl(r, v));
       matchingAcls = a;
     }
   }
@@ -208,7 +208,7 @@ function readDeleteAclsResponseDeleteAclsFilterResult(r: Reader, v: number): Del
   return { errorCode, errorMessage, matchingAcls };
 }
 
-function writeDeleteAclsResponseDeleteAclsFilterResult(w: Writer, v: number, m: Input<DeleteAclsResponseDeleteAclsFilterResult>): void {
+function writeDeleteAclsResponseFilterResult(w: Writer, v: number, m: Input<DeleteAclsResponseFilterResult>): void {
   const flex = v >= 2;
   {
     const x = m.errorCode === undefined ? 0 : m.errorCode;
@@ -222,7 +222,7 @@ function writeDeleteAclsResponseDeleteAclsFilterResult(w: Writer, v: number, m: 
     const x = m.matchingAcls === undefined ? [] : m.matchingAcls;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeDeleteAclsResponseDeleteAclsMatchingAcl(w, v, e);
+      for (const e of x) writeDeleteAclsResponseMatchingAcl(w, v, e);
     }
   }
   if (flex) {
@@ -230,7 +230,7 @@ function writeDeleteAclsResponseDeleteAclsFilterResult(w: Writer, v: number, m: 
   }
 }
 
-export interface DeleteAclsResponseDeleteAclsMatchingAcl {
+export interface DeleteAclsResponseMatchingAcl {
   errorCode: number;
   errorMessage: string | null;
   resourceType: number;
@@ -242,7 +242,7 @@ export interface DeleteAclsResponseDeleteAclsMatchingAcl {
   permissionType: number;
 }
 
-function readDeleteAclsResponseDeleteAclsMatchingAcl(r: Reader, v: number): DeleteAclsResponseDeleteAclsMatchingAcl {
+function readDeleteAclsResponseMatchingAcl(r: Reader, v: number): DeleteAclsResponseMatchingAcl {
   const flex = v >= 2;
   let errorCode: number = 0;
   let errorMessage: string | null = "";
@@ -280,7 +280,7 @@ function readDeleteAclsResponseDeleteAclsMatchingAcl(r: Reader, v: number): Dele
   return { errorCode, errorMessage, resourceType, resourceName, patternType, principal, host, operation, permissionType };
 }
 
-function writeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, v: number, m: Input<DeleteAclsResponseDeleteAclsMatchingAcl>): void {
+function writeDeleteAclsResponseMatchingAcl(w: Writer, v: number, m: Input<DeleteAclsResponseMatchingAcl>): void {
   const flex = v >= 2;
   {
     const x = m.errorCode === undefined ? 0 : m.errorCode;
@@ -302,7 +302,6 @@ function writeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, v: number, m: I
     const x = m.patternType === undefined ? 3 : m.patternType;
     w.int8(x);
   }
-  else if (m.patternType !== undefined && !(m.patternType === 3)) unsupportedField("DeleteAclsResponse", v, "DeleteAclsResponse.filterResults[].matchingAcls[].patternType");
   {
     const x = m.principal === undefined ? "" : m.principal;
     w.string(x, flex);

@@ -6,20 +6,20 @@ import type { Input } from "../primitives/runtime.ts";
 import { checkVersion, decodeWith } from "../primitives/runtime.ts";
 
 export interface DeleteRecordsRequest {
-  topics: DeleteRecordsRequestDeleteRecordsTopic[];
+  topics: DeleteRecordsRequestTopic[];
   timeoutMs: number;
 }
 
 function readBodyDeleteRecordsRequest(r: Reader, v: number): DeleteRecordsRequest {
   const flex = v >= 2;
-  let topics: DeleteRecordsRequestDeleteRecordsTopic[] = [];
+  let topics: DeleteRecordsRequestTopic[] = [];
   let timeoutMs: number = 0;
   r.path = "DeleteRecordsRequest.topics";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: DeleteRecordsRequestDeleteRecordsTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteRecordsRequestDeleteRecordsTopic(r, v));
+      const a: DeleteRecordsRequestTopic[] = [];
+      for (let i = 0; i < n; i++) a.push(readDeleteRecordsRequestTopic(r, v));
       topics = a;
     }
   }
@@ -38,7 +38,7 @@ function writeBodyDeleteRecordsRequest(w: Writer, v: number, m: Input<DeleteReco
     const x = m.topics === undefined ? [] : m.topics;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeDeleteRecordsRequestDeleteRecordsTopic(w, v, e);
+      for (const e of x) writeDeleteRecordsRequestTopic(w, v, e);
     }
   }
   {
@@ -50,23 +50,23 @@ function writeBodyDeleteRecordsRequest(w: Writer, v: number, m: Input<DeleteReco
   }
 }
 
-export interface DeleteRecordsRequestDeleteRecordsTopic {
+export interface DeleteRecordsRequestTopic {
   name: string;
-  partitions: DeleteRecordsRequestDeleteRecordsPartition[];
+  partitions: DeleteRecordsRequestPartition[];
 }
 
-function readDeleteRecordsRequestDeleteRecordsTopic(r: Reader, v: number): DeleteRecordsRequestDeleteRecordsTopic {
+function readDeleteRecordsRequestTopic(r: Reader, v: number): DeleteRecordsRequestTopic {
   const flex = v >= 2;
   let name: string = "";
-  let partitions: DeleteRecordsRequestDeleteRecordsPartition[] = [];
+  let partitions: DeleteRecordsRequestPartition[] = [];
   r.path = "DeleteRecordsRequest.topics[].name";
   name = r.string(flex);
   r.path = "DeleteRecordsRequest.topics[].partitions";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: DeleteRecordsRequestDeleteRecordsPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteRecordsRequestDeleteRecordsPartition(r, v));
+      const a: DeleteRecordsRequestPartition[] = [];
+      for (let i = 0; i < n; i++) a.push(readDeleteRecordsRequestPartition(r, v));
       partitions = a;
     }
   }
@@ -77,7 +77,7 @@ function readDeleteRecordsRequestDeleteRecordsTopic(r: Reader, v: number): Delet
   return { name, partitions };
 }
 
-function writeDeleteRecordsRequestDeleteRecordsTopic(w: Writer, v: number, m: Input<DeleteRecordsRequestDeleteRecordsTopic>): void {
+function writeDeleteRecordsRequestTopic(w: Writer, v: number, m: Input<DeleteRecordsRequestTopic>): void {
   const flex = v >= 2;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -87,7 +87,7 @@ function writeDeleteRecordsRequestDeleteRecordsTopic(w: Writer, v: number, m: In
     const x = m.partitions === undefined ? [] : m.partitions;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeDeleteRecordsRequestDeleteRecordsPartition(w, v, e);
+      for (const e of x) writeDeleteRecordsRequestPartition(w, v, e);
     }
   }
   if (flex) {
@@ -95,12 +95,12 @@ function writeDeleteRecordsRequestDeleteRecordsTopic(w: Writer, v: number, m: In
   }
 }
 
-export interface DeleteRecordsRequestDeleteRecordsPartition {
+export interface DeleteRecordsRequestPartition {
   partitionIndex: number;
   offset: bigint;
 }
 
-function readDeleteRecordsRequestDeleteRecordsPartition(r: Reader, v: number): DeleteRecordsRequestDeleteRecordsPartition {
+function readDeleteRecordsRequestPartition(r: Reader, v: number): DeleteRecordsRequestPartition {
   const flex = v >= 2;
   let partitionIndex: number = 0;
   let offset: bigint = 0n;
@@ -115,7 +115,7 @@ function readDeleteRecordsRequestDeleteRecordsPartition(r: Reader, v: number): D
   return { partitionIndex, offset };
 }
 
-function writeDeleteRecordsRequestDeleteRecordsPartition(w: Writer, v: number, m: Input<DeleteRecordsRequestDeleteRecordsPartition>): void {
+function writeDeleteRecordsRequestPartition(w: Writer, v: number, m: Input<DeleteRecordsRequestPartition>): void {
   const flex = v >= 2;
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
@@ -144,21 +144,21 @@ export function decodeDeleteRecordsRequest(r: Reader, version: number): DeleteRe
 
 export interface DeleteRecordsResponse {
   throttleTimeMs: number;
-  topics: DeleteRecordsResponseDeleteRecordsTopicResult[];
+  topics: DeleteRecordsResponseTopicResult[];
 }
 
 function readBodyDeleteRecordsResponse(r: Reader, v: number): DeleteRecordsResponse {
   const flex = v >= 2;
   let throttleTimeMs: number = 0;
-  let topics: DeleteRecordsResponseDeleteRecordsTopicResult[] = [];
+  let topics: DeleteRecordsResponseTopicResult[] = [];
   r.path = "DeleteRecordsResponse.throttleTimeMs";
   throttleTimeMs = r.int32();
   r.path = "DeleteRecordsResponse.topics";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: DeleteRecordsResponseDeleteRecordsTopicResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteRecordsResponseDeleteRecordsTopicResult(r, v));
+      const a: DeleteRecordsResponseTopicResult[] = [];
+      for (let i = 0; i < n; i++) a.push(readDeleteRecordsResponseTopicResult(r, v));
       topics = a;
     }
   }
@@ -179,7 +179,7 @@ function writeBodyDeleteRecordsResponse(w: Writer, v: number, m: Input<DeleteRec
     const x = m.topics === undefined ? [] : m.topics;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeDeleteRecordsResponseDeleteRecordsTopicResult(w, v, e);
+      for (const e of x) writeDeleteRecordsResponseTopicResult(w, v, e);
     }
   }
   if (flex) {
@@ -187,23 +187,23 @@ function writeBodyDeleteRecordsResponse(w: Writer, v: number, m: Input<DeleteRec
   }
 }
 
-export interface DeleteRecordsResponseDeleteRecordsTopicResult {
+export interface DeleteRecordsResponseTopicResult {
   name: string;
-  partitions: DeleteRecordsResponseDeleteRecordsPartitionResult[];
+  partitions: DeleteRecordsResponsePartitionResult[];
 }
 
-function readDeleteRecordsResponseDeleteRecordsTopicResult(r: Reader, v: number): DeleteRecordsResponseDeleteRecordsTopicResult {
+function readDeleteRecordsResponseTopicResult(r: Reader, v: number): DeleteRecordsResponseTopicResult {
   const flex = v >= 2;
   let name: string = "";
-  let partitions: DeleteRecordsResponseDeleteRecordsPartitionResult[] = [];
+  let partitions: DeleteRecordsResponsePartitionResult[] = [];
   r.path = "DeleteRecordsResponse.topics[].name";
   name = r.string(flex);
   r.path = "DeleteRecordsResponse.topics[].partitions";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: DeleteRecordsResponseDeleteRecordsPartitionResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readDeleteRecordsResponseDeleteRecordsPartitionResult(r, v));
+      const a: DeleteRecordsResponsePartitionResult[] = [];
+      for (let i = 0; i < n; i++) a.push(readDeleteRecordsResponsePartitionResult(r, v));
       partitions = a;
     }
   }
@@ -214,7 +214,7 @@ function readDeleteRecordsResponseDeleteRecordsTopicResult(r: Reader, v: number)
   return { name, partitions };
 }
 
-function writeDeleteRecordsResponseDeleteRecordsTopicResult(w: Writer, v: number, m: Input<DeleteRecordsResponseDeleteRecordsTopicResult>): void {
+function writeDeleteRecordsResponseTopicResult(w: Writer, v: number, m: Input<DeleteRecordsResponseTopicResult>): void {
   const flex = v >= 2;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -224,7 +224,7 @@ function writeDeleteRecordsResponseDeleteRecordsTopicResult(w: Writer, v: number
     const x = m.partitions === undefined ? [] : m.partitions;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeDeleteRecordsResponseDeleteRecordsPartitionResult(w, v, e);
+      for (const e of x) writeDeleteRecordsResponsePartitionResult(w, v, e);
     }
   }
   if (flex) {
@@ -232,13 +232,13 @@ function writeDeleteRecordsResponseDeleteRecordsTopicResult(w: Writer, v: number
   }
 }
 
-export interface DeleteRecordsResponseDeleteRecordsPartitionResult {
+export interface DeleteRecordsResponsePartitionResult {
   partitionIndex: number;
   lowWatermark: bigint;
   errorCode: number;
 }
 
-function readDeleteRecordsResponseDeleteRecordsPartitionResult(r: Reader, v: number): DeleteRecordsResponseDeleteRecordsPartitionResult {
+function readDeleteRecordsResponsePartitionResult(r: Reader, v: number): DeleteRecordsResponsePartitionResult {
   const flex = v >= 2;
   let partitionIndex: number = 0;
   let lowWatermark: bigint = 0n;
@@ -256,7 +256,7 @@ function readDeleteRecordsResponseDeleteRecordsPartitionResult(r: Reader, v: num
   return { partitionIndex, lowWatermark, errorCode };
 }
 
-function writeDeleteRecordsResponseDeleteRecordsPartitionResult(w: Writer, v: number, m: Input<DeleteRecordsResponseDeleteRecordsPartitionResult>): void {
+function writeDeleteRecordsResponsePartitionResult(w: Writer, v: number, m: Input<DeleteRecordsResponsePartitionResult>): void {
   const flex = v >= 2;
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;

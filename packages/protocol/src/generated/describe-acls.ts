@@ -99,7 +99,7 @@ export interface DescribeAclsResponse {
   throttleTimeMs: number;
   errorCode: number;
   errorMessage: string | null;
-  resources: DescribeAclsResponseDescribeAclsResource[];
+  resources: DescribeAclsResponseResource[];
 }
 
 function readBodyDescribeAclsResponse(r: Reader, v: number): DescribeAclsResponse {
@@ -107,7 +107,7 @@ function readBodyDescribeAclsResponse(r: Reader, v: number): DescribeAclsRespons
   let throttleTimeMs: number = 0;
   let errorCode: number = 0;
   let errorMessage: string | null = "";
-  let resources: DescribeAclsResponseDescribeAclsResource[] = [];
+  let resources: DescribeAclsResponseResource[] = [];
   r.path = "DescribeAclsResponse.throttleTimeMs";
   throttleTimeMs = r.int32();
   r.path = "DescribeAclsResponse.errorCode";
@@ -118,8 +118,8 @@ function readBodyDescribeAclsResponse(r: Reader, v: number): DescribeAclsRespons
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: DescribeAclsResponseDescribeAclsResource[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeAclsResponseDescribeAclsResource(r, v));
+      const a: DescribeAclsResponseResource[] = [];
+      for (let i = 0; i < n; i++) a.push(readDescribeAclsResponseResource(r, v));
       resources = a;
     }
   }
@@ -148,7 +148,7 @@ function writeBodyDescribeAclsResponse(w: Writer, v: number, m: Input<DescribeAc
     const x = m.resources === undefined ? [] : m.resources;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeDescribeAclsResponseDescribeAclsResource(w, v, e);
+      for (const e of x) writeDescribeAclsResponseResource(w, v, e);
     }
   }
   if (flex) {
@@ -156,14 +156,14 @@ function writeBodyDescribeAclsResponse(w: Writer, v: number, m: Input<DescribeAc
   }
 }
 
-export interface DescribeAclsResponseDescribeAclsResource {
+export interface DescribeAclsResponseResource {
   resourceType: number;
   resourceName: string;
   patternType: number;
   acls: DescribeAclsResponseAclDescription[];
 }
 
-function readDescribeAclsResponseDescribeAclsResource(r: Reader, v: number): DescribeAclsResponseDescribeAclsResource {
+function readDescribeAclsResponseResource(r: Reader, v: number): DescribeAclsResponseResource {
   const flex = v >= 2;
   let resourceType: number = 0;
   let resourceName: string = "";
@@ -193,7 +193,7 @@ function readDescribeAclsResponseDescribeAclsResource(r: Reader, v: number): Des
   return { resourceType, resourceName, patternType, acls };
 }
 
-function writeDescribeAclsResponseDescribeAclsResource(w: Writer, v: number, m: Input<DescribeAclsResponseDescribeAclsResource>): void {
+function writeDescribeAclsResponseResource(w: Writer, v: number, m: Input<DescribeAclsResponseResource>): void {
   const flex = v >= 2;
   {
     const x = m.resourceType === undefined ? 0 : m.resourceType;
@@ -207,7 +207,6 @@ function writeDescribeAclsResponseDescribeAclsResource(w: Writer, v: number, m: 
     const x = m.patternType === undefined ? 3 : m.patternType;
     w.int8(x);
   }
-  else if (m.patternType !== undefined && !(m.patternType === 3)) unsupportedField("DescribeAclsResponse", v, "DescribeAclsResponse.resources[].patternType");
   {
     const x = m.acls === undefined ? [] : m.acls;
     {

@@ -62,7 +62,7 @@ export interface DescribeClusterResponse {
   endpointType: number;
   clusterId: string;
   controllerId: number;
-  brokers: DescribeClusterResponseDescribeClusterBroker[];
+  brokers: DescribeClusterResponseBroker[];
   clusterAuthorizedOperations: number;
 }
 
@@ -74,7 +74,7 @@ function readBodyDescribeClusterResponse(r: Reader, v: number): DescribeClusterR
   let endpointType: number = 1;
   let clusterId: string = "";
   let controllerId: number = -1;
-  let brokers: DescribeClusterResponseDescribeClusterBroker[] = [];
+  let brokers: DescribeClusterResponseBroker[] = [];
   let clusterAuthorizedOperations: number = -2147483648;
   r.path = "DescribeClusterResponse.throttleTimeMs";
   throttleTimeMs = r.int32();
@@ -94,8 +94,8 @@ function readBodyDescribeClusterResponse(r: Reader, v: number): DescribeClusterR
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: DescribeClusterResponseDescribeClusterBroker[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeClusterResponseDescribeClusterBroker(r, v));
+      const a: DescribeClusterResponseBroker[] = [];
+      for (let i = 0; i < n; i++) a.push(readDescribeClusterResponseBroker(r, v));
       brokers = a;
     }
   }
@@ -126,7 +126,6 @@ function writeBodyDescribeClusterResponse(w: Writer, v: number, m: Input<Describ
     const x = m.endpointType === undefined ? 1 : m.endpointType;
     w.int8(x);
   }
-  else if (m.endpointType !== undefined && !(m.endpointType === 1)) unsupportedField("DescribeClusterResponse", v, "DescribeClusterResponse.endpointType");
   {
     const x = m.clusterId === undefined ? "" : m.clusterId;
     w.string(x, flex);
@@ -139,7 +138,7 @@ function writeBodyDescribeClusterResponse(w: Writer, v: number, m: Input<Describ
     const x = m.brokers === undefined ? [] : m.brokers;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeDescribeClusterResponseDescribeClusterBroker(w, v, e);
+      for (const e of x) writeDescribeClusterResponseBroker(w, v, e);
     }
   }
   {
@@ -151,14 +150,14 @@ function writeBodyDescribeClusterResponse(w: Writer, v: number, m: Input<Describ
   }
 }
 
-export interface DescribeClusterResponseDescribeClusterBroker {
+export interface DescribeClusterResponseBroker {
   brokerId: number;
   host: string;
   port: number;
   rack: string | null;
 }
 
-function readDescribeClusterResponseDescribeClusterBroker(r: Reader, _v: number): DescribeClusterResponseDescribeClusterBroker {
+function readDescribeClusterResponseBroker(r: Reader, _v: number): DescribeClusterResponseBroker {
   const flex = true;
   let brokerId: number = 0;
   let host: string = "";
@@ -179,7 +178,7 @@ function readDescribeClusterResponseDescribeClusterBroker(r: Reader, _v: number)
   return { brokerId, host, port, rack };
 }
 
-function writeDescribeClusterResponseDescribeClusterBroker(w: Writer, _v: number, m: Input<DescribeClusterResponseDescribeClusterBroker>): void {
+function writeDescribeClusterResponseBroker(w: Writer, _v: number, m: Input<DescribeClusterResponseBroker>): void {
   const flex = true;
   {
     const x = m.brokerId === undefined ? 0 : m.brokerId;

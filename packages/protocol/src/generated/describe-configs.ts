@@ -6,22 +6,22 @@ import type { Input } from "../primitives/runtime.ts";
 import { checkVersion, decodeWith, unsupportedField } from "../primitives/runtime.ts";
 
 export interface DescribeConfigsRequest {
-  resources: DescribeConfigsRequestDescribeConfigsResource[];
+  resources: DescribeConfigsRequestResource[];
   includeSynonyms: boolean;
   includeDocumentation: boolean;
 }
 
 function readBodyDescribeConfigsRequest(r: Reader, v: number): DescribeConfigsRequest {
   const flex = v >= 4;
-  let resources: DescribeConfigsRequestDescribeConfigsResource[] = [];
+  let resources: DescribeConfigsRequestResource[] = [];
   let includeSynonyms: boolean = false;
   let includeDocumentation: boolean = false;
   r.path = "DescribeConfigsRequest.resources";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: DescribeConfigsRequestDescribeConfigsResource[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeConfigsRequestDescribeConfigsResource(r, v));
+      const a: DescribeConfigsRequestResource[] = [];
+      for (let i = 0; i < n; i++) a.push(readDescribeConfigsRequestResource(r, v));
       resources = a;
     }
   }
@@ -46,7 +46,7 @@ function writeBodyDescribeConfigsRequest(w: Writer, v: number, m: Input<Describe
     const x = m.resources === undefined ? [] : m.resources;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeDescribeConfigsRequestDescribeConfigsResource(w, v, e);
+      for (const e of x) writeDescribeConfigsRequestResource(w, v, e);
     }
   }
   if (v >= 1) {
@@ -64,13 +64,13 @@ function writeBodyDescribeConfigsRequest(w: Writer, v: number, m: Input<Describe
   }
 }
 
-export interface DescribeConfigsRequestDescribeConfigsResource {
+export interface DescribeConfigsRequestResource {
   resourceType: number;
   resourceName: string;
   configurationKeys: string[] | null;
 }
 
-function readDescribeConfigsRequestDescribeConfigsResource(r: Reader, v: number): DescribeConfigsRequestDescribeConfigsResource {
+function readDescribeConfigsRequestResource(r: Reader, v: number): DescribeConfigsRequestResource {
   const flex = v >= 4;
   let resourceType: number = 0;
   let resourceName: string = "";
@@ -95,7 +95,7 @@ function readDescribeConfigsRequestDescribeConfigsResource(r: Reader, v: number)
   return { resourceType, resourceName, configurationKeys };
 }
 
-function writeDescribeConfigsRequestDescribeConfigsResource(w: Writer, v: number, m: Input<DescribeConfigsRequestDescribeConfigsResource>): void {
+function writeDescribeConfigsRequestResource(w: Writer, v: number, m: Input<DescribeConfigsRequestResource>): void {
   const flex = v >= 4;
   {
     const x = m.resourceType === undefined ? 0 : m.resourceType;
@@ -132,21 +132,21 @@ export function decodeDescribeConfigsRequest(r: Reader, version: number): Descri
 
 export interface DescribeConfigsResponse {
   throttleTimeMs: number;
-  results: DescribeConfigsResponseDescribeConfigsResult[];
+  results: DescribeConfigsResponseResult[];
 }
 
 function readBodyDescribeConfigsResponse(r: Reader, v: number): DescribeConfigsResponse {
   const flex = v >= 4;
   let throttleTimeMs: number = 0;
-  let results: DescribeConfigsResponseDescribeConfigsResult[] = [];
+  let results: DescribeConfigsResponseResult[] = [];
   r.path = "DescribeConfigsResponse.throttleTimeMs";
   throttleTimeMs = r.int32();
   r.path = "DescribeConfigsResponse.results";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: DescribeConfigsResponseDescribeConfigsResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeConfigsResponseDescribeConfigsResult(r, v));
+      const a: DescribeConfigsResponseResult[] = [];
+      for (let i = 0; i < n; i++) a.push(readDescribeConfigsResponseResult(r, v));
       results = a;
     }
   }
@@ -167,7 +167,7 @@ function writeBodyDescribeConfigsResponse(w: Writer, v: number, m: Input<Describ
     const x = m.results === undefined ? [] : m.results;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeDescribeConfigsResponseDescribeConfigsResult(w, v, e);
+      for (const e of x) writeDescribeConfigsResponseResult(w, v, e);
     }
   }
   if (flex) {
@@ -175,21 +175,21 @@ function writeBodyDescribeConfigsResponse(w: Writer, v: number, m: Input<Describ
   }
 }
 
-export interface DescribeConfigsResponseDescribeConfigsResult {
+export interface DescribeConfigsResponseResult {
   errorCode: number;
   errorMessage: string | null;
   resourceType: number;
   resourceName: string;
-  configs: DescribeConfigsResponseDescribeConfigsResourceResult[];
+  configs: DescribeConfigsResponseResourceResult[];
 }
 
-function readDescribeConfigsResponseDescribeConfigsResult(r: Reader, v: number): DescribeConfigsResponseDescribeConfigsResult {
+function readDescribeConfigsResponseResult(r: Reader, v: number): DescribeConfigsResponseResult {
   const flex = v >= 4;
   let errorCode: number = 0;
   let errorMessage: string | null = "";
   let resourceType: number = 0;
   let resourceName: string = "";
-  let configs: DescribeConfigsResponseDescribeConfigsResourceResult[] = [];
+  let configs: DescribeConfigsResponseResourceResult[] = [];
   r.path = "DescribeConfigsResponse.results[].errorCode";
   errorCode = r.int16();
   r.path = "DescribeConfigsResponse.results[].errorMessage";
@@ -202,8 +202,8 @@ function readDescribeConfigsResponseDescribeConfigsResult(r: Reader, v: number):
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: DescribeConfigsResponseDescribeConfigsResourceResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeConfigsResponseDescribeConfigsResourceResult(r, v));
+      const a: DescribeConfigsResponseResourceResult[] = [];
+      for (let i = 0; i < n; i++) a.push(readDescribeConfigsResponseResourceResult(r, v));
       configs = a;
     }
   }
@@ -214,7 +214,7 @@ function readDescribeConfigsResponseDescribeConfigsResult(r: Reader, v: number):
   return { errorCode, errorMessage, resourceType, resourceName, configs };
 }
 
-function writeDescribeConfigsResponseDescribeConfigsResult(w: Writer, v: number, m: Input<DescribeConfigsResponseDescribeConfigsResult>): void {
+function writeDescribeConfigsResponseResult(w: Writer, v: number, m: Input<DescribeConfigsResponseResult>): void {
   const flex = v >= 4;
   {
     const x = m.errorCode === undefined ? 0 : m.errorCode;
@@ -236,7 +236,7 @@ function writeDescribeConfigsResponseDescribeConfigsResult(w: Writer, v: number,
     const x = m.configs === undefined ? [] : m.configs;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeDescribeConfigsResponseDescribeConfigsResourceResult(w, v, e);
+      for (const e of x) writeDescribeConfigsResponseResourceResult(w, v, e);
     }
   }
   if (flex) {
@@ -244,19 +244,19 @@ function writeDescribeConfigsResponseDescribeConfigsResult(w: Writer, v: number,
   }
 }
 
-export interface DescribeConfigsResponseDescribeConfigsResourceResult {
+export interface DescribeConfigsResponseResourceResult {
   name: string;
   value: string | null;
   readOnly: boolean;
   isDefault: boolean;
   configSource: number;
   isSensitive: boolean;
-  synonyms: DescribeConfigsResponseDescribeConfigsSynonym[];
+  synonyms: DescribeConfigsResponseSynonym[];
   configType: number;
   documentation: string | null;
 }
 
-function readDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, v: number): DescribeConfigsResponseDescribeConfigsResourceResult {
+function readDescribeConfigsResponseResourceResult(r: Reader, v: number): DescribeConfigsResponseResourceResult {
   const flex = v >= 4;
   let name: string = "";
   let value: string | null = "";
@@ -264,7 +264,7 @@ function readDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, v: 
   let isDefault: boolean = false;
   let configSource: number = -1;
   let isSensitive: boolean = false;
-  let synonyms: DescribeConfigsResponseDescribeConfigsSynonym[] = [];
+  let synonyms: DescribeConfigsResponseSynonym[] = [];
   let configType: number = 0;
   let documentation: string | null = "";
   r.path = "DescribeConfigsResponse.results[].configs[].name";
@@ -288,8 +288,8 @@ function readDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, v: 
     {
       const n = r.arrayLength(flex, 1);
       if (n === -1) r.fail("null in a non-nullable array"); {
-        const a: DescribeConfigsResponseDescribeConfigsSynonym[] = [];
-        for (let i = 0; i < n; i++) a.push(readDescribeConfigsResponseDescribeConfigsSynonym(r, v));
+        const a: DescribeConfigsResponseSynonym[] = [];
+        for (let i = 0; i < n; i++) a.push(readDescribeConfigsResponseSynonym(r, v));
         synonyms = a;
       }
     }
@@ -309,7 +309,7 @@ function readDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, v: 
   return { name, value, readOnly, isDefault, configSource, isSensitive, synonyms, configType, documentation };
 }
 
-function writeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, v: number, m: Input<DescribeConfigsResponseDescribeConfigsResourceResult>): void {
+function writeDescribeConfigsResponseResourceResult(w: Writer, v: number, m: Input<DescribeConfigsResponseResourceResult>): void {
   const flex = v >= 4;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -327,7 +327,6 @@ function writeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, v:
     const x = m.isDefault === undefined ? false : m.isDefault;
     w.bool(x);
   }
-  else if (m.isDefault !== undefined && !(m.isDefault === false)) unsupportedField("DescribeConfigsResponse", v, "DescribeConfigsResponse.results[].configs[].isDefault");
   if (v >= 1) {
     const x = m.configSource === undefined ? -1 : m.configSource;
     w.int8(x);
@@ -340,7 +339,7 @@ function writeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, v:
     const x = m.synonyms === undefined ? [] : m.synonyms;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeDescribeConfigsResponseDescribeConfigsSynonym(w, v, e);
+      for (const e of x) writeDescribeConfigsResponseSynonym(w, v, e);
     }
   }
   if (v >= 3) {
@@ -356,13 +355,13 @@ function writeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, v:
   }
 }
 
-export interface DescribeConfigsResponseDescribeConfigsSynonym {
+export interface DescribeConfigsResponseSynonym {
   name: string;
   value: string | null;
   source: number;
 }
 
-function readDescribeConfigsResponseDescribeConfigsSynonym(r: Reader, v: number): DescribeConfigsResponseDescribeConfigsSynonym {
+function readDescribeConfigsResponseSynonym(r: Reader, v: number): DescribeConfigsResponseSynonym {
   const flex = v >= 4;
   let name: string = "";
   let value: string | null = "";
@@ -386,23 +385,20 @@ function readDescribeConfigsResponseDescribeConfigsSynonym(r: Reader, v: number)
   return { name, value, source };
 }
 
-function writeDescribeConfigsResponseDescribeConfigsSynonym(w: Writer, v: number, m: Input<DescribeConfigsResponseDescribeConfigsSynonym>): void {
+function writeDescribeConfigsResponseSynonym(w: Writer, v: number, m: Input<DescribeConfigsResponseSynonym>): void {
   const flex = v >= 4;
   if (v >= 1) {
     const x = m.name === undefined ? "" : m.name;
     w.string(x, flex);
   }
-  else if (m.name !== undefined && !(m.name === "")) unsupportedField("DescribeConfigsResponse", v, "DescribeConfigsResponse.results[].configs[].synonyms[].name");
   if (v >= 1) {
     const x = m.value === undefined ? "" : m.value;
     w.nullableString(x, flex);
   }
-  else if (m.value !== undefined && !(m.value === "")) unsupportedField("DescribeConfigsResponse", v, "DescribeConfigsResponse.results[].configs[].synonyms[].value");
   if (v >= 1) {
     const x = m.source === undefined ? 0 : m.source;
     w.int8(x);
   }
-  else if (m.source !== undefined && !(m.source === 0)) unsupportedField("DescribeConfigsResponse", v, "DescribeConfigsResponse.results[].configs[].synonyms[].source");
   if (flex) {
     w.uvarint(0);
   }

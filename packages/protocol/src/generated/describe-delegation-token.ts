@@ -3,21 +3,21 @@
 import type { Reader } from "../primitives/reader.ts";
 import type { Writer } from "../primitives/writer.ts";
 import type { Input } from "../primitives/runtime.ts";
-import { checkVersion, decodeWith, emptyBytes, unsupportedField } from "../primitives/runtime.ts";
+import { checkVersion, decodeWith, emptyBytes } from "../primitives/runtime.ts";
 
 export interface DescribeDelegationTokenRequest {
-  owners: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] | null;
+  owners: DescribeDelegationTokenRequestOwner[] | null;
 }
 
 function readBodyDescribeDelegationTokenRequest(r: Reader, v: number): DescribeDelegationTokenRequest {
   const flex = v >= 2;
-  let owners: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] | null = [];
+  let owners: DescribeDelegationTokenRequestOwner[] | null = [];
   r.path = "DescribeDelegationTokenRequest.owners";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) owners = null; else {
-      const a: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r, v));
+      const a: DescribeDelegationTokenRequestOwner[] = [];
+      for (let i = 0; i < n; i++) a.push(readDescribeDelegationTokenRequestOwner(r, v));
       owners = a;
     }
   }
@@ -35,7 +35,7 @@ function writeBodyDescribeDelegationTokenRequest(w: Writer, v: number, m: Input<
     if (x === null) w.arrayLength(null, flex);
     else {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w, v, e);
+      for (const e of x) writeDescribeDelegationTokenRequestOwner(w, v, e);
     }
   }
   if (flex) {
@@ -43,12 +43,12 @@ function writeBodyDescribeDelegationTokenRequest(w: Writer, v: number, m: Input<
   }
 }
 
-export interface DescribeDelegationTokenRequestDescribeDelegationTokenOwner {
+export interface DescribeDelegationTokenRequestOwner {
   principalType: string;
   principalName: string;
 }
 
-function readDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r: Reader, v: number): DescribeDelegationTokenRequestDescribeDelegationTokenOwner {
+function readDescribeDelegationTokenRequestOwner(r: Reader, v: number): DescribeDelegationTokenRequestOwner {
   const flex = v >= 2;
   let principalType: string = "";
   let principalName: string = "";
@@ -63,7 +63,7 @@ function readDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r: Reade
   return { principalType, principalName };
 }
 
-function writeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w: Writer, v: number, m: Input<DescribeDelegationTokenRequestDescribeDelegationTokenOwner>): void {
+function writeDescribeDelegationTokenRequestOwner(w: Writer, v: number, m: Input<DescribeDelegationTokenRequestOwner>): void {
   const flex = v >= 2;
   {
     const x = m.principalType === undefined ? "" : m.principalType;
@@ -220,12 +220,10 @@ function writeDescribeDelegationTokenResponseDescribedDelegationToken(w: Writer,
     const x = m.tokenRequesterPrincipalType === undefined ? "" : m.tokenRequesterPrincipalType;
     w.string(x, flex);
   }
-  else if (m.tokenRequesterPrincipalType !== undefined && !(m.tokenRequesterPrincipalType === "")) unsupportedField("DescribeDelegationTokenResponse", v, "DescribeDelegationTokenResponse.tokens[].tokenRequesterPrincipalType");
   if (v >= 3) {
     const x = m.tokenRequesterPrincipalName === undefined ? "" : m.tokenRequesterPrincipalName;
     w.string(x, flex);
   }
-  else if (m.tokenRequesterPrincipalName !== undefined && !(m.tokenRequesterPrincipalName === "")) unsupportedField("DescribeDelegationTokenResponse", v, "DescribeDelegationTokenResponse.tokens[].tokenRequesterPrincipalName");
   {
     const x = m.issueTimestamp === undefined ? 0n : m.issueTimestamp;
     w.int64(x);

@@ -194,7 +194,6 @@ function writeDescribeGroupsResponseDescribedGroup(w: Writer, v: number, m: Inpu
     const x = m.authorizedOperations === undefined ? -2147483648 : m.authorizedOperations;
     w.int32(x);
   }
-  else if (m.authorizedOperations !== undefined && !(m.authorizedOperations === -2147483648)) unsupportedField("DescribeGroupsResponse", v, "DescribeGroupsResponse.groups[].authorizedOperations");
   if (flex) {
     w.uvarint(0);
   }

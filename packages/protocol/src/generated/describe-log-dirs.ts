@@ -103,14 +103,14 @@ export function decodeDescribeLogDirsRequest(r: Reader, version: number): Descri
 export interface DescribeLogDirsResponse {
   throttleTimeMs: number;
   errorCode: number;
-  results: DescribeLogDirsResponseDescribeLogDirsResult[];
+  results: DescribeLogDirsResponseResult[];
 }
 
 function readBodyDescribeLogDirsResponse(r: Reader, v: number): DescribeLogDirsResponse {
   const flex = v >= 2;
   let throttleTimeMs: number = 0;
   let errorCode: number = 0;
-  let results: DescribeLogDirsResponseDescribeLogDirsResult[] = [];
+  let results: DescribeLogDirsResponseResult[] = [];
   r.path = "DescribeLogDirsResponse.throttleTimeMs";
   throttleTimeMs = r.int32();
   r.path = "DescribeLogDirsResponse.errorCode";
@@ -121,8 +121,8 @@ function readBodyDescribeLogDirsResponse(r: Reader, v: number): DescribeLogDirsR
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: DescribeLogDirsResponseDescribeLogDirsResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeLogDirsResponseDescribeLogDirsResult(r, v));
+      const a: DescribeLogDirsResponseResult[] = [];
+      for (let i = 0; i < n; i++) a.push(readDescribeLogDirsResponseResult(r, v));
       results = a;
     }
   }
@@ -147,7 +147,7 @@ function writeBodyDescribeLogDirsResponse(w: Writer, v: number, m: Input<Describ
     const x = m.results === undefined ? [] : m.results;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeDescribeLogDirsResponseDescribeLogDirsResult(w, v, e);
+      for (const e of x) writeDescribeLogDirsResponseResult(w, v, e);
     }
   }
   if (flex) {
@@ -155,19 +155,19 @@ function writeBodyDescribeLogDirsResponse(w: Writer, v: number, m: Input<Describ
   }
 }
 
-export interface DescribeLogDirsResponseDescribeLogDirsResult {
+export interface DescribeLogDirsResponseResult {
   errorCode: number;
   logDir: string;
-  topics: DescribeLogDirsResponseDescribeLogDirsTopic[];
+  topics: DescribeLogDirsResponseTopic[];
   totalBytes: bigint;
   usableBytes: bigint;
 }
 
-function readDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, v: number): DescribeLogDirsResponseDescribeLogDirsResult {
+function readDescribeLogDirsResponseResult(r: Reader, v: number): DescribeLogDirsResponseResult {
   const flex = v >= 2;
   let errorCode: number = 0;
   let logDir: string = "";
-  let topics: DescribeLogDirsResponseDescribeLogDirsTopic[] = [];
+  let topics: DescribeLogDirsResponseTopic[] = [];
   let totalBytes: bigint = -1n;
   let usableBytes: bigint = -1n;
   r.path = "DescribeLogDirsResponse.results[].errorCode";
@@ -178,8 +178,8 @@ function readDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, v: number):
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: DescribeLogDirsResponseDescribeLogDirsTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeLogDirsResponseDescribeLogDirsTopic(r, v));
+      const a: DescribeLogDirsResponseTopic[] = [];
+      for (let i = 0; i < n; i++) a.push(readDescribeLogDirsResponseTopic(r, v));
       topics = a;
     }
   }
@@ -198,7 +198,7 @@ function readDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, v: number):
   return { errorCode, logDir, topics, totalBytes, usableBytes };
 }
 
-function writeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, v: number, m: Input<DescribeLogDirsResponseDescribeLogDirsResult>): void {
+function writeDescribeLogDirsResponseResult(w: Writer, v: number, m: Input<DescribeLogDirsResponseResult>): void {
   const flex = v >= 2;
   {
     const x = m.errorCode === undefined ? 0 : m.errorCode;
@@ -212,7 +212,7 @@ function writeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, v: number,
     const x = m.topics === undefined ? [] : m.topics;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeDescribeLogDirsResponseDescribeLogDirsTopic(w, v, e);
+      for (const e of x) writeDescribeLogDirsResponseTopic(w, v, e);
     }
   }
   if (v >= 4) {
@@ -228,23 +228,23 @@ function writeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, v: number,
   }
 }
 
-export interface DescribeLogDirsResponseDescribeLogDirsTopic {
+export interface DescribeLogDirsResponseTopic {
   name: string;
-  partitions: DescribeLogDirsResponseDescribeLogDirsPartition[];
+  partitions: DescribeLogDirsResponsePartition[];
 }
 
-function readDescribeLogDirsResponseDescribeLogDirsTopic(r: Reader, v: number): DescribeLogDirsResponseDescribeLogDirsTopic {
+function readDescribeLogDirsResponseTopic(r: Reader, v: number): DescribeLogDirsResponseTopic {
   const flex = v >= 2;
   let name: string = "";
-  let partitions: DescribeLogDirsResponseDescribeLogDirsPartition[] = [];
+  let partitions: DescribeLogDirsResponsePartition[] = [];
   r.path = "DescribeLogDirsResponse.results[].topics[].name";
   name = r.string(flex);
   r.path = "DescribeLogDirsResponse.results[].topics[].partitions";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: DescribeLogDirsResponseDescribeLogDirsPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeLogDirsResponseDescribeLogDirsPartition(r, v));
+      const a: DescribeLogDirsResponsePartition[] = [];
+      for (let i = 0; i < n; i++) a.push(readDescribeLogDirsResponsePartition(r, v));
       partitions = a;
     }
   }
@@ -255,7 +255,7 @@ function readDescribeLogDirsResponseDescribeLogDirsTopic(r: Reader, v: number): 
   return { name, partitions };
 }
 
-function writeDescribeLogDirsResponseDescribeLogDirsTopic(w: Writer, v: number, m: Input<DescribeLogDirsResponseDescribeLogDirsTopic>): void {
+function writeDescribeLogDirsResponseTopic(w: Writer, v: number, m: Input<DescribeLogDirsResponseTopic>): void {
   const flex = v >= 2;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -265,7 +265,7 @@ function writeDescribeLogDirsResponseDescribeLogDirsTopic(w: Writer, v: number, 
     const x = m.partitions === undefined ? [] : m.partitions;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeDescribeLogDirsResponseDescribeLogDirsPartition(w, v, e);
+      for (const e of x) writeDescribeLogDirsResponsePartition(w, v, e);
     }
   }
   if (flex) {
@@ -273,14 +273,14 @@ function writeDescribeLogDirsResponseDescribeLogDirsTopic(w: Writer, v: number, 
   }
 }
 
-export interface DescribeLogDirsResponseDescribeLogDirsPartition {
+export interface DescribeLogDirsResponsePartition {
   partitionIndex: number;
   partitionSize: bigint;
   offsetLag: bigint;
   isFutureKey: boolean;
 }
 
-function readDescribeLogDirsResponseDescribeLogDirsPartition(r: Reader, v: number): DescribeLogDirsResponseDescribeLogDirsPartition {
+function readDescribeLogDirsResponsePartition(r: Reader, v: number): DescribeLogDirsResponsePartition {
   const flex = v >= 2;
   let partitionIndex: number = 0;
   let partitionSize: bigint = 0n;
@@ -301,7 +301,7 @@ function readDescribeLogDirsResponseDescribeLogDirsPartition(r: Reader, v: numbe
   return { partitionIndex, partitionSize, offsetLag, isFutureKey };
 }
 
-function writeDescribeLogDirsResponseDescribeLogDirsPartition(w: Writer, v: number, m: Input<DescribeLogDirsResponseDescribeLogDirsPartition>): void {
+function writeDescribeLogDirsResponsePartition(w: Writer, v: number, m: Input<DescribeLogDirsResponsePartition>): void {
   const flex = v >= 2;
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;

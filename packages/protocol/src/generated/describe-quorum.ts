@@ -3,7 +3,7 @@
 import type { Reader } from "../primitives/reader.ts";
 import type { Writer } from "../primitives/writer.ts";
 import type { Input } from "../primitives/runtime.ts";
-import { checkVersion, decodeWith, unsupportedField, zeroUuid } from "../primitives/runtime.ts";
+import { checkVersion, decodeWith, zeroUuid } from "../primitives/runtime.ts";
 
 export interface DescribeQuorumRequest {
   topics: DescribeQuorumRequestTopicData[];
@@ -196,7 +196,6 @@ function writeBodyDescribeQuorumResponse(w: Writer, v: number, m: Input<Describe
       for (const e of x) writeDescribeQuorumResponseNode(w, v, e);
     }
   }
-  else if (m.nodes !== undefined && !(m.nodes !== null && m.nodes.length === 0)) unsupportedField("DescribeQuorumResponse", v, "DescribeQuorumResponse.nodes");
   if (flex) {
     w.uvarint(0);
   }
@@ -250,7 +249,6 @@ function writeDescribeQuorumResponseReplicaState(w: Writer, v: number, m: Input<
     const x = m.replicaDirectoryId === undefined ? zeroUuid : m.replicaDirectoryId;
     w.uuid(x);
   }
-  else if (m.replicaDirectoryId !== undefined && !(m.replicaDirectoryId === zeroUuid)) unsupportedField("DescribeQuorumResponse", v, "ReplicaState.replicaDirectoryId");
   {
     const x = m.logEndOffset === undefined ? 0n : m.logEndOffset;
     w.int64(x);
@@ -455,7 +453,6 @@ function writeDescribeQuorumResponseNode(w: Writer, v: number, m: Input<Describe
     const x = m.nodeId === undefined ? 0 : m.nodeId;
     w.int32(x);
   }
-  else if (m.nodeId !== undefined && !(m.nodeId === 0)) unsupportedField("DescribeQuorumResponse", v, "DescribeQuorumResponse.nodes[].nodeId");
   if (v >= 2) {
     const x = m.listeners === undefined ? [] : m.listeners;
     {
@@ -463,7 +460,6 @@ function writeDescribeQuorumResponseNode(w: Writer, v: number, m: Input<Describe
       for (const e of x) writeDescribeQuorumResponseListener(w, v, e);
     }
   }
-  else if (m.listeners !== undefined && !(m.listeners !== null && m.listeners.length === 0)) unsupportedField("DescribeQuorumResponse", v, "DescribeQuorumResponse.nodes[].listeners");
   if (flex) {
     w.uvarint(0);
   }
@@ -505,17 +501,14 @@ function writeDescribeQuorumResponseListener(w: Writer, v: number, m: Input<Desc
     const x = m.name === undefined ? "" : m.name;
     w.string(x, flex);
   }
-  else if (m.name !== undefined && !(m.name === "")) unsupportedField("DescribeQuorumResponse", v, "DescribeQuorumResponse.nodes[].listeners[].name");
   if (v >= 2) {
     const x = m.host === undefined ? "" : m.host;
     w.string(x, flex);
   }
-  else if (m.host !== undefined && !(m.host === "")) unsupportedField("DescribeQuorumResponse", v, "DescribeQuorumResponse.nodes[].listeners[].host");
   if (v >= 2) {
     const x = m.port === undefined ? 0 : m.port;
     w.uint16(x);
   }
-  else if (m.port !== undefined && !(m.port === 0)) unsupportedField("DescribeQuorumResponse", v, "DescribeQuorumResponse.nodes[].listeners[].port");
   if (flex) {
     w.uvarint(0);
   }

@@ -138,14 +138,14 @@ export function decodeDescribeTopicPartitionsRequest(r: Reader, version: number)
 
 export interface DescribeTopicPartitionsResponse {
   throttleTimeMs: number;
-  topics: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic[];
+  topics: DescribeTopicPartitionsResponseTopic[];
   nextCursor: DescribeTopicPartitionsResponseCursor | null;
 }
 
 function readBodyDescribeTopicPartitionsResponse(r: Reader, v: number): DescribeTopicPartitionsResponse {
   const flex = true;
   let throttleTimeMs: number = 0;
-  let topics: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic[] = [];
+  let topics: DescribeTopicPartitionsResponseTopic[] = [];
   let nextCursor: DescribeTopicPartitionsResponseCursor | null = null;
   r.path = "DescribeTopicPartitionsResponse.throttleTimeMs";
   throttleTimeMs = r.int32();
@@ -153,8 +153,8 @@ function readBodyDescribeTopicPartitionsResponse(r: Reader, v: number): Describe
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(r, v));
+      const a: DescribeTopicPartitionsResponseTopic[] = [];
+      for (let i = 0; i < n; i++) a.push(readDescribeTopicPartitionsResponseTopic(r, v));
       topics = a;
     }
   }
@@ -177,7 +177,7 @@ function writeBodyDescribeTopicPartitionsResponse(w: Writer, v: number, m: Input
     const x = m.topics === undefined ? [] : m.topics;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w, v, e);
+      for (const e of x) writeDescribeTopicPartitionsResponseTopic(w, v, e);
     }
   }
   {
@@ -193,22 +193,22 @@ function writeBodyDescribeTopicPartitionsResponse(w: Writer, v: number, m: Input
   }
 }
 
-export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
+export interface DescribeTopicPartitionsResponseTopic {
   errorCode: number;
   name: string | null;
   topicId: string;
   isInternal: boolean;
-  partitions: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition[];
+  partitions: DescribeTopicPartitionsResponsePartition[];
   topicAuthorizedOperations: number;
 }
 
-function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(r: Reader, v: number): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
+function readDescribeTopicPartitionsResponseTopic(r: Reader, v: number): DescribeTopicPartitionsResponseTopic {
   const flex = true;
   let errorCode: number = 0;
   let name: string | null = "";
   let topicId: string = zeroUuid;
   let isInternal: boolean = false;
-  let partitions: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition[] = [];
+  let partitions: DescribeTopicPartitionsResponsePartition[] = [];
   let topicAuthorizedOperations: number = -2147483648;
   r.path = "DescribeTopicPartitionsResponse.topics[].errorCode";
   errorCode = r.int16();
@@ -222,8 +222,8 @@ function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(r, v));
+      const a: DescribeTopicPartitionsResponsePartition[] = [];
+      for (let i = 0; i < n; i++) a.push(readDescribeTopicPartitionsResponsePartition(r, v));
       partitions = a;
     }
   }
@@ -236,7 +236,7 @@ function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic
   return { errorCode, name, topicId, isInternal, partitions, topicAuthorizedOperations };
 }
 
-function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w: Writer, v: number, m: Input<DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic>): void {
+function writeDescribeTopicPartitionsResponseTopic(w: Writer, v: number, m: Input<DescribeTopicPartitionsResponseTopic>): void {
   const flex = true;
   {
     const x = m.errorCode === undefined ? 0 : m.errorCode;
@@ -258,7 +258,7 @@ function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopi
     const x = m.partitions === undefined ? [] : m.partitions;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w, v, e);
+      for (const e of x) writeDescribeTopicPartitionsResponsePartition(w, v, e);
     }
   }
   {
@@ -270,7 +270,7 @@ function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopi
   }
 }
 
-export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
+export interface DescribeTopicPartitionsResponsePartition {
   errorCode: number;
   partitionIndex: number;
   leaderId: number;
@@ -282,7 +282,7 @@ export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseP
   offlineReplicas: number[];
 }
 
-function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(r: Reader, _v: number): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
+function readDescribeTopicPartitionsResponsePartition(r: Reader, _v: number): DescribeTopicPartitionsResponsePartition {
   const flex = true;
   let errorCode: number = 0;
   let partitionIndex: number = 0;
@@ -353,7 +353,7 @@ function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseParti
   return { errorCode, partitionIndex, leaderId, leaderEpoch, replicaNodes, isrNodes, eligibleLeaderReplicas, lastKnownElr, offlineReplicas };
 }
 
-function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w: Writer, _v: number, m: Input<DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition>): void {
+function writeDescribeTopicPartitionsResponsePartition(w: Writer, _v: number, m: Input<DescribeTopicPartitionsResponsePartition>): void {
   const flex = true;
   {
     const x = m.errorCode === undefined ? 0 : m.errorCode;

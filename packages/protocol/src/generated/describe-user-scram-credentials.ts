@@ -86,7 +86,7 @@ export interface DescribeUserScramCredentialsResponse {
   throttleTimeMs: number;
   errorCode: number;
   errorMessage: string | null;
-  results: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult[];
+  results: DescribeUserScramCredentialsResponseResult[];
 }
 
 function readBodyDescribeUserScramCredentialsResponse(r: Reader, v: number): DescribeUserScramCredentialsResponse {
@@ -94,7 +94,7 @@ function readBodyDescribeUserScramCredentialsResponse(r: Reader, v: number): Des
   let throttleTimeMs: number = 0;
   let errorCode: number = 0;
   let errorMessage: string | null = "";
-  let results: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult[] = [];
+  let results: DescribeUserScramCredentialsResponseResult[] = [];
   r.path = "DescribeUserScramCredentialsResponse.throttleTimeMs";
   throttleTimeMs = r.int32();
   r.path = "DescribeUserScramCredentialsResponse.errorCode";
@@ -105,8 +105,8 @@ function readBodyDescribeUserScramCredentialsResponse(r: Reader, v: number): Des
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult[] = [];
-      for (let i = 0; i < n; i++) a.push(readDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(r, v));
+      const a: DescribeUserScramCredentialsResponseResult[] = [];
+      for (let i = 0; i < n; i++) a.push(readDescribeUserScramCredentialsResponseResult(r, v));
       results = a;
     }
   }
@@ -135,7 +135,7 @@ function writeBodyDescribeUserScramCredentialsResponse(w: Writer, v: number, m: 
     const x = m.results === undefined ? [] : m.results;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(w, v, e);
+      for (const e of x) writeDescribeUserScramCredentialsResponseResult(w, v, e);
     }
   }
   if (flex) {
@@ -143,14 +143,14 @@ function writeBodyDescribeUserScramCredentialsResponse(w: Writer, v: number, m: 
   }
 }
 
-export interface DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult {
+export interface DescribeUserScramCredentialsResponseResult {
   user: string;
   errorCode: number;
   errorMessage: string | null;
   credentialInfos: DescribeUserScramCredentialsResponseCredentialInfo[];
 }
 
-function readDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(r: Reader, v: number): DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult {
+function readDescribeUserScramCredentialsResponseResult(r: Reader, v: number): DescribeUserScramCredentialsResponseResult {
   const flex = true;
   let user: string = "";
   let errorCode: number = 0;
@@ -178,7 +178,7 @@ function readDescribeUserScramCredentialsResponseDescribeUserScramCredentialsRes
   return { user, errorCode, errorMessage, credentialInfos };
 }
 
-function writeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(w: Writer, v: number, m: Input<DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult>): void {
+function writeDescribeUserScramCredentialsResponseResult(w: Writer, v: number, m: Input<DescribeUserScramCredentialsResponseResult>): void {
   const flex = true;
   {
     const x = m.user === undefined ? "" : m.user;

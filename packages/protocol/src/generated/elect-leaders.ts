@@ -162,7 +162,6 @@ function writeBodyElectLeadersResponse(w: Writer, v: number, m: Input<ElectLeade
     const x = m.errorCode === undefined ? 0 : m.errorCode;
     w.int16(x);
   }
-  else if (m.errorCode !== undefined && !(m.errorCode === 0)) unsupportedField("ElectLeadersResponse", v, "ElectLeadersResponse.errorCode");
   {
     const x = m.replicaElectionResults === undefined ? [] : m.replicaElectionResults;
     {

@@ -15,7 +15,7 @@ export interface FetchRequest {
   isolationLevel: number;
   sessionId: number;
   sessionEpoch: number;
-  topics: FetchRequestFetchTopic[];
+  topics: FetchRequestTopic[];
   forgottenTopicsData: FetchRequestForgottenTopic[];
   rackId: string;
 }
@@ -31,7 +31,7 @@ function readBodyFetchRequest(r: Reader, v: number): FetchRequest {
   let isolationLevel: number = 0;
   let sessionId: number = 0;
   let sessionEpoch: number = -1;
-  let topics: FetchRequestFetchTopic[] = [];
+  let topics: FetchRequestTopic[] = [];
   let forgottenTopicsData: FetchRequestForgottenTopic[] = [];
   let rackId: string = "";
   r.path = "FetchRequest.replicaId";
@@ -62,8 +62,8 @@ function readBodyFetchRequest(r: Reader, v: number): FetchRequest {
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: FetchRequestFetchTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readFetchRequestFetchTopic(r, v));
+      const a: FetchRequestTopic[] = [];
+      for (let i = 0; i < n; i++) a.push(readFetchRequestTopic(r, v));
       topics = a;
     }
   }
@@ -139,7 +139,7 @@ function writeBodyFetchRequest(w: Writer, v: number, m: Input<FetchRequest>): vo
     const x = m.topics === undefined ? [] : m.topics;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeFetchRequestFetchTopic(w, v, e);
+      for (const e of x) writeFetchRequestTopic(w, v, e);
     }
   }
   if (v >= 7) {
@@ -225,17 +225,17 @@ function writeFetchRequestReplicaState(w: Writer, v: number, m: Input<FetchReque
   }
 }
 
-export interface FetchRequestFetchTopic {
+export interface FetchRequestTopic {
   topic: string;
   topicId: string;
-  partitions: FetchRequestFetchPartition[];
+  partitions: FetchRequestPartition[];
 }
 
-function readFetchRequestFetchTopic(r: Reader, v: number): FetchRequestFetchTopic {
+function readFetchRequestTopic(r: Reader, v: number): FetchRequestTopic {
   const flex = v >= 12;
   let topic: string = "";
   let topicId: string = zeroUuid;
-  let partitions: FetchRequestFetchPartition[] = [];
+  let partitions: FetchRequestPartition[] = [];
   r.path = "FetchRequest.topics[].topic";
   if (v <= 12) {
     topic = r.string(flex);
@@ -248,8 +248,8 @@ function readFetchRequestFetchTopic(r: Reader, v: number): FetchRequestFetchTopi
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: FetchRequestFetchPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readFetchRequestFetchPartition(r, v));
+      const a: FetchRequestPartition[] = [];
+      for (let i = 0; i < n; i++) a.push(readFetchRequestPartition(r, v));
       partitions = a;
     }
   }
@@ -260,7 +260,7 @@ function readFetchRequestFetchTopic(r: Reader, v: number): FetchRequestFetchTopi
   return { topic, topicId, partitions };
 }
 
-function writeFetchRequestFetchTopic(w: Writer, v: number, m: Input<FetchRequestFetchTopic>): void {
+function writeFetchRequestTopic(w: Writer, v: number, m: Input<FetchRequestTopic>): void {
   const flex = v >= 12;
   if (v <= 12) {
     const x = m.topic === undefined ? "" : m.topic;
@@ -274,7 +274,7 @@ function writeFetchRequestFetchTopic(w: Writer, v: number, m: Input<FetchRequest
     const x = m.partitions === undefined ? [] : m.partitions;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeFetchRequestFetchPartition(w, v, e);
+      for (const e of x) writeFetchRequestPartition(w, v, e);
     }
   }
   if (flex) {
@@ -282,7 +282,7 @@ function writeFetchRequestFetchTopic(w: Writer, v: number, m: Input<FetchRequest
   }
 }
 
-export interface FetchRequestFetchPartition {
+export interface FetchRequestPartition {
   partition: number;
   currentLeaderEpoch: number;
   fetchOffset: bigint;
@@ -292,7 +292,7 @@ export interface FetchRequestFetchPartition {
   replicaDirectoryId: string;
 }
 
-function readFetchRequestFetchPartition(r: Reader, v: number): FetchRequestFetchPartition {
+function readFetchRequestPartition(r: Reader, v: number): FetchRequestPartition {
   const flex = v >= 12;
   let partition: number = 0;
   let currentLeaderEpoch: number = -1;
@@ -336,7 +336,7 @@ function readFetchRequestFetchPartition(r: Reader, v: number): FetchRequestFetch
   return { partition, currentLeaderEpoch, fetchOffset, lastFetchedEpoch, logStartOffset, partitionMaxBytes, replicaDirectoryId };
 }
 
-function writeFetchRequestFetchPartition(w: Writer, v: number, m: Input<FetchRequestFetchPartition>): void {
+function writeFetchRequestPartition(w: Writer, v: number, m: Input<FetchRequestPartition>): void {
   const flex = v >= 12;
   {
     const x = m.partition === undefined ? 0 : m.partition;
@@ -533,7 +533,6 @@ function writeBodyFetchResponse(w: Writer, v: number, m: Input<FetchResponse>): 
     const x = m.sessionId === undefined ? 0 : m.sessionId;
     w.int32(x);
   }
-  else if (m.sessionId !== undefined && !(m.sessionId === 0)) unsupportedField("FetchResponse", v, "FetchResponse.sessionId");
   {
     const x = m.responses === undefined ? [] : m.responses;
     {
@@ -554,7 +553,6 @@ function writeBodyFetchResponse(w: Writer, v: number, m: Input<FetchResponse>): 
         });
         tagged.push([0, b]);
       }
-      else if (!(v >= 16) && m.nodeEndpoints !== undefined && !(m.nodeEndpoints !== null && m.nodeEndpoints.length === 0)) unsupportedField("FetchResponse", v, "FetchResponse.nodeEndpoints");
     }
     w.uvarint(tagged.length);
     for (const [tag, b] of tagged) {
@@ -741,7 +739,6 @@ function writeFetchResponsePartitionData(w: Writer, v: number, m: Input<FetchRes
     const x = m.preferredReadReplica === undefined ? -1 : m.preferredReadReplica;
     w.int32(x);
   }
-  else if (m.preferredReadReplica !== undefined && !(m.preferredReadReplica === -1)) unsupportedField("FetchResponse", v, "FetchResponse.responses[].partitions[].preferredReadReplica");
   {
     const x = m.records === undefined ? null : m.records;
     w.nullableBytes(x, flex);
@@ -817,12 +814,10 @@ function writeFetchResponseEpochEndOffset(w: Writer, v: number, m: Input<FetchRe
     const x = m.epoch === undefined ? -1 : m.epoch;
     w.int32(x);
   }
-  else if (m.epoch !== undefined && !(m.epoch === -1)) unsupportedField("FetchResponse", v, "FetchResponse.responses[].partitions[].divergingEpoch.epoch");
   if (v >= 12) {
     const x = m.endOffset === undefined ? -1n : m.endOffset;
     w.int64(x);
   }
-  else if (m.endOffset !== undefined && !(m.endOffset === -1n)) unsupportedField("FetchResponse", v, "FetchResponse.responses[].partitions[].divergingEpoch.endOffset");
   if (flex) {
     w.uvarint(0);
   }
@@ -858,12 +853,10 @@ function writeFetchResponseLeaderIdAndEpoch(w: Writer, v: number, m: Input<Fetch
     const x = m.leaderId === undefined ? -1 : m.leaderId;
     w.int32(x);
   }
-  else if (m.leaderId !== undefined && !(m.leaderId === -1)) unsupportedField("FetchResponse", v, "FetchResponse.responses[].partitions[].currentLeader.leaderId");
   if (v >= 12) {
     const x = m.leaderEpoch === undefined ? -1 : m.leaderEpoch;
     w.int32(x);
   }
-  else if (m.leaderEpoch !== undefined && !(m.leaderEpoch === -1)) unsupportedField("FetchResponse", v, "FetchResponse.responses[].partitions[].currentLeader.leaderEpoch");
   if (flex) {
     w.uvarint(0);
   }
@@ -934,12 +927,10 @@ function writeFetchResponseAbortedTransaction(w: Writer, v: number, m: Input<Fet
     const x = m.producerId === undefined ? 0n : m.producerId;
     w.int64(x);
   }
-  else if (m.producerId !== undefined && !(m.producerId === 0n)) unsupportedField("FetchResponse", v, "FetchResponse.responses[].partitions[].abortedTransactions[].producerId");
   if (v >= 4) {
     const x = m.firstOffset === undefined ? 0n : m.firstOffset;
     w.int64(x);
   }
-  else if (m.firstOffset !== undefined && !(m.firstOffset === 0n)) unsupportedField("FetchResponse", v, "FetchResponse.responses[].partitions[].abortedTransactions[].firstOffset");
   if (flex) {
     w.uvarint(0);
   }
@@ -987,22 +978,18 @@ function writeFetchResponseNodeEndpoint(w: Writer, v: number, m: Input<FetchResp
     const x = m.nodeId === undefined ? 0 : m.nodeId;
     w.int32(x);
   }
-  else if (m.nodeId !== undefined && !(m.nodeId === 0)) unsupportedField("FetchResponse", v, "FetchResponse.nodeEndpoints[].nodeId");
   if (v >= 16) {
     const x = m.host === undefined ? "" : m.host;
     w.string(x, flex);
   }
-  else if (m.host !== undefined && !(m.host === "")) unsupportedField("FetchResponse", v, "FetchResponse.nodeEndpoints[].host");
   if (v >= 16) {
     const x = m.port === undefined ? 0 : m.port;
     w.int32(x);
   }
-  else if (m.port !== undefined && !(m.port === 0)) unsupportedField("FetchResponse", v, "FetchResponse.nodeEndpoints[].port");
   if (v >= 16) {
     const x = m.rack === undefined ? null : m.rack;
     w.nullableString(x, flex);
   }
-  else if (m.rack !== undefined && !(m.rack === null)) unsupportedField("FetchResponse", v, "FetchResponse.nodeEndpoints[].rack");
   if (flex) {
     w.uvarint(0);
   }

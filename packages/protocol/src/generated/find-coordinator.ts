@@ -150,7 +150,6 @@ function writeBodyFindCoordinatorResponse(w: Writer, v: number, m: Input<FindCoo
     const x = m.errorCode === undefined ? 0 : m.errorCode;
     w.int16(x);
   }
-  else if (m.errorCode !== undefined && !(m.errorCode === 0)) unsupportedField("FindCoordinatorResponse", v, "FindCoordinatorResponse.errorCode");
   if (v >= 1 && v <= 3) {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     w.nullableString(x, flex);
@@ -159,17 +158,14 @@ function writeBodyFindCoordinatorResponse(w: Writer, v: number, m: Input<FindCoo
     const x = m.nodeId === undefined ? 0 : m.nodeId;
     w.int32(x);
   }
-  else if (m.nodeId !== undefined && !(m.nodeId === 0)) unsupportedField("FindCoordinatorResponse", v, "FindCoordinatorResponse.nodeId");
   if (v <= 3) {
     const x = m.host === undefined ? "" : m.host;
     w.string(x, flex);
   }
-  else if (m.host !== undefined && !(m.host === "")) unsupportedField("FindCoordinatorResponse", v, "FindCoordinatorResponse.host");
   if (v <= 3) {
     const x = m.port === undefined ? 0 : m.port;
     w.int32(x);
   }
-  else if (m.port !== undefined && !(m.port === 0)) unsupportedField("FindCoordinatorResponse", v, "FindCoordinatorResponse.port");
   if (v >= 4) {
     const x = m.coordinators === undefined ? [] : m.coordinators;
     {
@@ -177,7 +173,6 @@ function writeBodyFindCoordinatorResponse(w: Writer, v: number, m: Input<FindCoo
       for (const e of x) writeFindCoordinatorResponseCoordinator(w, v, e);
     }
   }
-  else if (m.coordinators !== undefined && !(m.coordinators !== null && m.coordinators.length === 0)) unsupportedField("FindCoordinatorResponse", v, "FindCoordinatorResponse.coordinators");
   if (flex) {
     w.uvarint(0);
   }
@@ -237,27 +232,22 @@ function writeFindCoordinatorResponseCoordinator(w: Writer, v: number, m: Input<
     const x = m.key === undefined ? "" : m.key;
     w.string(x, flex);
   }
-  else if (m.key !== undefined && !(m.key === "")) unsupportedField("FindCoordinatorResponse", v, "FindCoordinatorResponse.coordinators[].key");
   if (v >= 4) {
     const x = m.nodeId === undefined ? 0 : m.nodeId;
     w.int32(x);
   }
-  else if (m.nodeId !== undefined && !(m.nodeId === 0)) unsupportedField("FindCoordinatorResponse", v, "FindCoordinatorResponse.coordinators[].nodeId");
   if (v >= 4) {
     const x = m.host === undefined ? "" : m.host;
     w.string(x, flex);
   }
-  else if (m.host !== undefined && !(m.host === "")) unsupportedField("FindCoordinatorResponse", v, "FindCoordinatorResponse.coordinators[].host");
   if (v >= 4) {
     const x = m.port === undefined ? 0 : m.port;
     w.int32(x);
   }
-  else if (m.port !== undefined && !(m.port === 0)) unsupportedField("FindCoordinatorResponse", v, "FindCoordinatorResponse.coordinators[].port");
   if (v >= 4) {
     const x = m.errorCode === undefined ? 0 : m.errorCode;
     w.int16(x);
   }
-  else if (m.errorCode !== undefined && !(m.errorCode === 0)) unsupportedField("FindCoordinatorResponse", v, "FindCoordinatorResponse.coordinators[].errorCode");
   if (v >= 4) {
     const x = m.errorMessage === undefined ? "" : m.errorMessage;
     w.nullableString(x, flex);

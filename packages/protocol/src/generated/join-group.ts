@@ -12,7 +12,7 @@ export interface JoinGroupRequest {
   memberId: string;
   groupInstanceId: string | null;
   protocolType: string;
-  protocols: JoinGroupRequestJoinGroupRequestProtocol[];
+  protocols: JoinGroupRequestProtocol[];
   reason: string | null;
 }
 
@@ -24,7 +24,7 @@ function readBodyJoinGroupRequest(r: Reader, v: number): JoinGroupRequest {
   let memberId: string = "";
   let groupInstanceId: string | null = null;
   let protocolType: string = "";
-  let protocols: JoinGroupRequestJoinGroupRequestProtocol[] = [];
+  let protocols: JoinGroupRequestProtocol[] = [];
   let reason: string | null = null;
   r.path = "JoinGroupRequest.groupId";
   groupId = r.string(flex);
@@ -46,8 +46,8 @@ function readBodyJoinGroupRequest(r: Reader, v: number): JoinGroupRequest {
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: JoinGroupRequestJoinGroupRequestProtocol[] = [];
-      for (let i = 0; i < n; i++) a.push(readJoinGroupRequestJoinGroupRequestProtocol(r, v));
+      const a: JoinGroupRequestProtocol[] = [];
+      for (let i = 0; i < n; i++) a.push(readJoinGroupRequestProtocol(r, v));
       protocols = a;
     }
   }
@@ -93,7 +93,7 @@ function writeBodyJoinGroupRequest(w: Writer, v: number, m: Input<JoinGroupReque
     const x = m.protocols === undefined ? [] : m.protocols;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeJoinGroupRequestJoinGroupRequestProtocol(w, v, e);
+      for (const e of x) writeJoinGroupRequestProtocol(w, v, e);
     }
   }
   if (v >= 8) {
@@ -105,12 +105,12 @@ function writeBodyJoinGroupRequest(w: Writer, v: number, m: Input<JoinGroupReque
   }
 }
 
-export interface JoinGroupRequestJoinGroupRequestProtocol {
+export interface JoinGroupRequestProtocol {
   name: string;
   metadata: Uint8Array;
 }
 
-function readJoinGroupRequestJoinGroupRequestProtocol(r: Reader, v: number): JoinGroupRequestJoinGroupRequestProtocol {
+function readJoinGroupRequestProtocol(r: Reader, v: number): JoinGroupRequestProtocol {
   const flex = v >= 6;
   let name: string = "";
   let metadata: Uint8Array = emptyBytes;
@@ -125,7 +125,7 @@ function readJoinGroupRequestJoinGroupRequestProtocol(r: Reader, v: number): Joi
   return { name, metadata };
 }
 
-function writeJoinGroupRequestJoinGroupRequestProtocol(w: Writer, v: number, m: Input<JoinGroupRequestJoinGroupRequestProtocol>): void {
+function writeJoinGroupRequestProtocol(w: Writer, v: number, m: Input<JoinGroupRequestProtocol>): void {
   const flex = v >= 6;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -161,7 +161,7 @@ export interface JoinGroupResponse {
   leader: string;
   skipAssignment: boolean;
   memberId: string;
-  members: JoinGroupResponseJoinGroupResponseMember[];
+  members: JoinGroupResponseMember[];
 }
 
 function readBodyJoinGroupResponse(r: Reader, v: number): JoinGroupResponse {
@@ -174,7 +174,7 @@ function readBodyJoinGroupResponse(r: Reader, v: number): JoinGroupResponse {
   let leader: string = "";
   let skipAssignment: boolean = false;
   let memberId: string = "";
-  let members: JoinGroupResponseJoinGroupResponseMember[] = [];
+  let members: JoinGroupResponseMember[] = [];
   r.path = "JoinGroupResponse.throttleTimeMs";
   if (v >= 2) {
     throttleTimeMs = r.int32();
@@ -201,8 +201,8 @@ function readBodyJoinGroupResponse(r: Reader, v: number): JoinGroupResponse {
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: JoinGroupResponseJoinGroupResponseMember[] = [];
-      for (let i = 0; i < n; i++) a.push(readJoinGroupResponseJoinGroupResponseMember(r, v));
+      const a: JoinGroupResponseMember[] = [];
+      for (let i = 0; i < n; i++) a.push(readJoinGroupResponseMember(r, v));
       members = a;
     }
   }
@@ -244,7 +244,6 @@ function writeBodyJoinGroupResponse(w: Writer, v: number, m: Input<JoinGroupResp
     const x = m.skipAssignment === undefined ? false : m.skipAssignment;
     w.bool(x);
   }
-  else if (m.skipAssignment !== undefined && !(m.skipAssignment === false)) unsupportedField("JoinGroupResponse", v, "JoinGroupResponse.skipAssignment");
   {
     const x = m.memberId === undefined ? "" : m.memberId;
     w.string(x, flex);
@@ -253,7 +252,7 @@ function writeBodyJoinGroupResponse(w: Writer, v: number, m: Input<JoinGroupResp
     const x = m.members === undefined ? [] : m.members;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeJoinGroupResponseJoinGroupResponseMember(w, v, e);
+      for (const e of x) writeJoinGroupResponseMember(w, v, e);
     }
   }
   if (flex) {
@@ -261,13 +260,13 @@ function writeBodyJoinGroupResponse(w: Writer, v: number, m: Input<JoinGroupResp
   }
 }
 
-export interface JoinGroupResponseJoinGroupResponseMember {
+export interface JoinGroupResponseMember {
   memberId: string;
   groupInstanceId: string | null;
   metadata: Uint8Array;
 }
 
-function readJoinGroupResponseJoinGroupResponseMember(r: Reader, v: number): JoinGroupResponseJoinGroupResponseMember {
+function readJoinGroupResponseMember(r: Reader, v: number): JoinGroupResponseMember {
   const flex = v >= 6;
   let memberId: string = "";
   let groupInstanceId: string | null = null;
@@ -287,7 +286,7 @@ function readJoinGroupResponseJoinGroupResponseMember(r: Reader, v: number): Joi
   return { memberId, groupInstanceId, metadata };
 }
 
-function writeJoinGroupResponseJoinGroupResponseMember(w: Writer, v: number, m: Input<JoinGroupResponseJoinGroupResponseMember>): void {
+function writeJoinGroupResponseMember(w: Writer, v: number, m: Input<JoinGroupResponseMember>): void {
   const flex = v >= 6;
   {
     const x = m.memberId === undefined ? "" : m.memberId;

@@ -179,7 +179,6 @@ function writeBodyLeaveGroupResponse(w: Writer, v: number, m: Input<LeaveGroupRe
       for (const e of x) writeLeaveGroupResponseMemberResponse(w, v, e);
     }
   }
-  else if (m.members !== undefined && !(m.members !== null && m.members.length === 0)) unsupportedField("LeaveGroupResponse", v, "LeaveGroupResponse.members");
   if (flex) {
     w.uvarint(0);
   }
@@ -221,17 +220,14 @@ function writeLeaveGroupResponseMemberResponse(w: Writer, v: number, m: Input<Le
     const x = m.memberId === undefined ? "" : m.memberId;
     w.string(x, flex);
   }
-  else if (m.memberId !== undefined && !(m.memberId === "")) unsupportedField("LeaveGroupResponse", v, "LeaveGroupResponse.members[].memberId");
   if (v >= 3) {
     const x = m.groupInstanceId === undefined ? "" : m.groupInstanceId;
     w.nullableString(x, flex);
   }
-  else if (m.groupInstanceId !== undefined && !(m.groupInstanceId === "")) unsupportedField("LeaveGroupResponse", v, "LeaveGroupResponse.members[].groupInstanceId");
   if (v >= 3) {
     const x = m.errorCode === undefined ? 0 : m.errorCode;
     w.int16(x);
   }
-  else if (m.errorCode !== undefined && !(m.errorCode === 0)) unsupportedField("LeaveGroupResponse", v, "LeaveGroupResponse.members[].errorCode");
   if (flex) {
     w.uvarint(0);
   }

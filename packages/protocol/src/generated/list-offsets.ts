@@ -8,7 +8,7 @@ import { checkVersion, decodeWith, unsupportedField } from "../primitives/runtim
 export interface ListOffsetsRequest {
   replicaId: number;
   isolationLevel: number;
-  topics: ListOffsetsRequestListOffsetsTopic[];
+  topics: ListOffsetsRequestTopic[];
   timeoutMs: number;
 }
 
@@ -16,7 +16,7 @@ function readBodyListOffsetsRequest(r: Reader, v: number): ListOffsetsRequest {
   const flex = v >= 6;
   let replicaId: number = 0;
   let isolationLevel: number = 0;
-  let topics: ListOffsetsRequestListOffsetsTopic[] = [];
+  let topics: ListOffsetsRequestTopic[] = [];
   let timeoutMs: number = 0;
   r.path = "ListOffsetsRequest.replicaId";
   replicaId = r.int32();
@@ -28,8 +28,8 @@ function readBodyListOffsetsRequest(r: Reader, v: number): ListOffsetsRequest {
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: ListOffsetsRequestListOffsetsTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readListOffsetsRequestListOffsetsTopic(r, v));
+      const a: ListOffsetsRequestTopic[] = [];
+      for (let i = 0; i < n; i++) a.push(readListOffsetsRequestTopic(r, v));
       topics = a;
     }
   }
@@ -59,7 +59,7 @@ function writeBodyListOffsetsRequest(w: Writer, v: number, m: Input<ListOffsetsR
     const x = m.topics === undefined ? [] : m.topics;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeListOffsetsRequestListOffsetsTopic(w, v, e);
+      for (const e of x) writeListOffsetsRequestTopic(w, v, e);
     }
   }
   if (v >= 10) {
@@ -71,23 +71,23 @@ function writeBodyListOffsetsRequest(w: Writer, v: number, m: Input<ListOffsetsR
   }
 }
 
-export interface ListOffsetsRequestListOffsetsTopic {
+export interface ListOffsetsRequestTopic {
   name: string;
-  partitions: ListOffsetsRequestListOffsetsPartition[];
+  partitions: ListOffsetsRequestPartition[];
 }
 
-function readListOffsetsRequestListOffsetsTopic(r: Reader, v: number): ListOffsetsRequestListOffsetsTopic {
+function readListOffsetsRequestTopic(r: Reader, v: number): ListOffsetsRequestTopic {
   const flex = v >= 6;
   let name: string = "";
-  let partitions: ListOffsetsRequestListOffsetsPartition[] = [];
+  let partitions: ListOffsetsRequestPartition[] = [];
   r.path = "ListOffsetsRequest.topics[].name";
   name = r.string(flex);
   r.path = "ListOffsetsRequest.topics[].partitions";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: ListOffsetsRequestListOffsetsPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readListOffsetsRequestListOffsetsPartition(r, v));
+      const a: ListOffsetsRequestPartition[] = [];
+      for (let i = 0; i < n; i++) a.push(readListOffsetsRequestPartition(r, v));
       partitions = a;
     }
   }
@@ -98,7 +98,7 @@ function readListOffsetsRequestListOffsetsTopic(r: Reader, v: number): ListOffse
   return { name, partitions };
 }
 
-function writeListOffsetsRequestListOffsetsTopic(w: Writer, v: number, m: Input<ListOffsetsRequestListOffsetsTopic>): void {
+function writeListOffsetsRequestTopic(w: Writer, v: number, m: Input<ListOffsetsRequestTopic>): void {
   const flex = v >= 6;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -108,7 +108,7 @@ function writeListOffsetsRequestListOffsetsTopic(w: Writer, v: number, m: Input<
     const x = m.partitions === undefined ? [] : m.partitions;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeListOffsetsRequestListOffsetsPartition(w, v, e);
+      for (const e of x) writeListOffsetsRequestPartition(w, v, e);
     }
   }
   if (flex) {
@@ -116,14 +116,14 @@ function writeListOffsetsRequestListOffsetsTopic(w: Writer, v: number, m: Input<
   }
 }
 
-export interface ListOffsetsRequestListOffsetsPartition {
+export interface ListOffsetsRequestPartition {
   partitionIndex: number;
   currentLeaderEpoch: number;
   timestamp: bigint;
   maxNumOffsets: number;
 }
 
-function readListOffsetsRequestListOffsetsPartition(r: Reader, v: number): ListOffsetsRequestListOffsetsPartition {
+function readListOffsetsRequestPartition(r: Reader, v: number): ListOffsetsRequestPartition {
   const flex = v >= 6;
   let partitionIndex: number = 0;
   let currentLeaderEpoch: number = -1;
@@ -148,7 +148,7 @@ function readListOffsetsRequestListOffsetsPartition(r: Reader, v: number): ListO
   return { partitionIndex, currentLeaderEpoch, timestamp, maxNumOffsets };
 }
 
-function writeListOffsetsRequestListOffsetsPartition(w: Writer, v: number, m: Input<ListOffsetsRequestListOffsetsPartition>): void {
+function writeListOffsetsRequestPartition(w: Writer, v: number, m: Input<ListOffsetsRequestPartition>): void {
   const flex = v >= 6;
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
@@ -186,13 +186,13 @@ export function decodeListOffsetsRequest(r: Reader, version: number): ListOffset
 
 export interface ListOffsetsResponse {
   throttleTimeMs: number;
-  topics: ListOffsetsResponseListOffsetsTopicResponse[];
+  topics: ListOffsetsResponseTopicResponse[];
 }
 
 function readBodyListOffsetsResponse(r: Reader, v: number): ListOffsetsResponse {
   const flex = v >= 6;
   let throttleTimeMs: number = 0;
-  let topics: ListOffsetsResponseListOffsetsTopicResponse[] = [];
+  let topics: ListOffsetsResponseTopicResponse[] = [];
   r.path = "ListOffsetsResponse.throttleTimeMs";
   if (v >= 2) {
     throttleTimeMs = r.int32();
@@ -201,8 +201,8 @@ function readBodyListOffsetsResponse(r: Reader, v: number): ListOffsetsResponse 
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: ListOffsetsResponseListOffsetsTopicResponse[] = [];
-      for (let i = 0; i < n; i++) a.push(readListOffsetsResponseListOffsetsTopicResponse(r, v));
+      const a: ListOffsetsResponseTopicResponse[] = [];
+      for (let i = 0; i < n; i++) a.push(readListOffsetsResponseTopicResponse(r, v));
       topics = a;
     }
   }
@@ -223,7 +223,7 @@ function writeBodyListOffsetsResponse(w: Writer, v: number, m: Input<ListOffsets
     const x = m.topics === undefined ? [] : m.topics;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeListOffsetsResponseListOffsetsTopicResponse(w, v, e);
+      for (const e of x) writeListOffsetsResponseTopicResponse(w, v, e);
     }
   }
   if (flex) {
@@ -231,23 +231,23 @@ function writeBodyListOffsetsResponse(w: Writer, v: number, m: Input<ListOffsets
   }
 }
 
-export interface ListOffsetsResponseListOffsetsTopicResponse {
+export interface ListOffsetsResponseTopicResponse {
   name: string;
-  partitions: ListOffsetsResponseListOffsetsPartitionResponse[];
+  partitions: ListOffsetsResponsePartitionResponse[];
 }
 
-function readListOffsetsResponseListOffsetsTopicResponse(r: Reader, v: number): ListOffsetsResponseListOffsetsTopicResponse {
+function readListOffsetsResponseTopicResponse(r: Reader, v: number): ListOffsetsResponseTopicResponse {
   const flex = v >= 6;
   let name: string = "";
-  let partitions: ListOffsetsResponseListOffsetsPartitionResponse[] = [];
+  let partitions: ListOffsetsResponsePartitionResponse[] = [];
   r.path = "ListOffsetsResponse.topics[].name";
   name = r.string(flex);
   r.path = "ListOffsetsResponse.topics[].partitions";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: ListOffsetsResponseListOffsetsPartitionResponse[] = [];
-      for (let i = 0; i < n; i++) a.push(readListOffsetsResponseListOffsetsPartitionResponse(r, v));
+      const a: ListOffsetsResponsePartitionResponse[] = [];
+      for (let i = 0; i < n; i++) a.push(readListOffsetsResponsePartitionResponse(r, v));
       partitions = a;
     }
   }
@@ -258,7 +258,7 @@ function readListOffsetsResponseListOffsetsTopicResponse(r: Reader, v: number): 
   return { name, partitions };
 }
 
-function writeListOffsetsResponseListOffsetsTopicResponse(w: Writer, v: number, m: Input<ListOffsetsResponseListOffsetsTopicResponse>): void {
+function writeListOffsetsResponseTopicResponse(w: Writer, v: number, m: Input<ListOffsetsResponseTopicResponse>): void {
   const flex = v >= 6;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -268,7 +268,7 @@ function writeListOffsetsResponseListOffsetsTopicResponse(w: Writer, v: number, 
     const x = m.partitions === undefined ? [] : m.partitions;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeListOffsetsResponseListOffsetsPartitionResponse(w, v, e);
+      for (const e of x) writeListOffsetsResponsePartitionResponse(w, v, e);
     }
   }
   if (flex) {
@@ -276,7 +276,7 @@ function writeListOffsetsResponseListOffsetsTopicResponse(w: Writer, v: number, 
   }
 }
 
-export interface ListOffsetsResponseListOffsetsPartitionResponse {
+export interface ListOffsetsResponsePartitionResponse {
   partitionIndex: number;
   errorCode: number;
   oldStyleOffsets: bigint[];
@@ -285,7 +285,7 @@ export interface ListOffsetsResponseListOffsetsPartitionResponse {
   leaderEpoch: number;
 }
 
-function readListOffsetsResponseListOffsetsPartitionResponse(r: Reader, v: number): ListOffsetsResponseListOffsetsPartitionResponse {
+function readListOffsetsResponsePartitionResponse(r: Reader, v: number): ListOffsetsResponsePartitionResponse {
   const flex = v >= 6;
   let partitionIndex: number = 0;
   let errorCode: number = 0;
@@ -327,7 +327,7 @@ function readListOffsetsResponseListOffsetsPartitionResponse(r: Reader, v: numbe
   return { partitionIndex, errorCode, oldStyleOffsets, timestamp, offset, leaderEpoch };
 }
 
-function writeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, v: number, m: Input<ListOffsetsResponseListOffsetsPartitionResponse>): void {
+function writeListOffsetsResponsePartitionResponse(w: Writer, v: number, m: Input<ListOffsetsResponsePartitionResponse>): void {
   const flex = v >= 6;
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
@@ -344,22 +344,18 @@ function writeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, v: numb
       for (const e of x) w.int64(e);
     }
   }
-  else if (m.oldStyleOffsets !== undefined && !(m.oldStyleOffsets !== null && m.oldStyleOffsets.length === 0)) unsupportedField("ListOffsetsResponse", v, "ListOffsetsResponse.topics[].partitions[].oldStyleOffsets");
   if (v >= 1) {
     const x = m.timestamp === undefined ? -1n : m.timestamp;
     w.int64(x);
   }
-  else if (m.timestamp !== undefined && !(m.timestamp === -1n)) unsupportedField("ListOffsetsResponse", v, "ListOffsetsResponse.topics[].partitions[].timestamp");
   if (v >= 1) {
     const x = m.offset === undefined ? -1n : m.offset;
     w.int64(x);
   }
-  else if (m.offset !== undefined && !(m.offset === -1n)) unsupportedField("ListOffsetsResponse", v, "ListOffsetsResponse.topics[].partitions[].offset");
   if (v >= 4) {
     const x = m.leaderEpoch === undefined ? -1 : m.leaderEpoch;
     w.int32(x);
   }
-  else if (m.leaderEpoch !== undefined && !(m.leaderEpoch === -1)) unsupportedField("ListOffsetsResponse", v, "ListOffsetsResponse.topics[].partitions[].leaderEpoch");
   if (flex) {
     w.uvarint(0);
   }

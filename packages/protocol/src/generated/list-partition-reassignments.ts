@@ -7,21 +7,21 @@ import { checkVersion, decodeWith } from "../primitives/runtime.ts";
 
 export interface ListPartitionReassignmentsRequest {
   timeoutMs: number;
-  topics: ListPartitionReassignmentsRequestListPartitionReassignmentsTopics[] | null;
+  topics: ListPartitionReassignmentsRequestTopics[] | null;
 }
 
 function readBodyListPartitionReassignmentsRequest(r: Reader, v: number): ListPartitionReassignmentsRequest {
   const flex = true;
   let timeoutMs: number = 60000;
-  let topics: ListPartitionReassignmentsRequestListPartitionReassignmentsTopics[] | null = null;
+  let topics: ListPartitionReassignmentsRequestTopics[] | null = null;
   r.path = "ListPartitionReassignmentsRequest.timeoutMs";
   timeoutMs = r.int32();
   r.path = "ListPartitionReassignmentsRequest.topics";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) topics = null; else {
-      const a: ListPartitionReassignmentsRequestListPartitionReassignmentsTopics[] = [];
-      for (let i = 0; i < n; i++) a.push(readListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r, v));
+      const a: ListPartitionReassignmentsRequestTopics[] = [];
+      for (let i = 0; i < n; i++) a.push(readListPartitionReassignmentsRequestTopics(r, v));
       topics = a;
     }
   }
@@ -43,7 +43,7 @@ function writeBodyListPartitionReassignmentsRequest(w: Writer, v: number, m: Inp
     if (x === null) w.arrayLength(null, flex);
     else {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(w, v, e);
+      for (const e of x) writeListPartitionReassignmentsRequestTopics(w, v, e);
     }
   }
   if (flex) {
@@ -51,12 +51,12 @@ function writeBodyListPartitionReassignmentsRequest(w: Writer, v: number, m: Inp
   }
 }
 
-export interface ListPartitionReassignmentsRequestListPartitionReassignmentsTopics {
+export interface ListPartitionReassignmentsRequestTopics {
   name: string;
   partitionIndexes: number[];
 }
 
-function readListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r: Reader, _v: number): ListPartitionReassignmentsRequestListPartitionReassignmentsTopics {
+function readListPartitionReassignmentsRequestTopics(r: Reader, _v: number): ListPartitionReassignmentsRequestTopics {
   const flex = true;
   let name: string = "";
   let partitionIndexes: number[] = [];
@@ -78,7 +78,7 @@ function readListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r
   return { name, partitionIndexes };
 }
 
-function writeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(w: Writer, _v: number, m: Input<ListPartitionReassignmentsRequestListPartitionReassignmentsTopics>): void {
+function writeListPartitionReassignmentsRequestTopics(w: Writer, _v: number, m: Input<ListPartitionReassignmentsRequestTopics>): void {
   const flex = true;
   {
     const x = m.name === undefined ? "" : m.name;

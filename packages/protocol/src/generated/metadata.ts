@@ -6,7 +6,7 @@ import type { Input } from "../primitives/runtime.ts";
 import { checkVersion, decodeWith, nullNotAllowed, unsupportedField, zeroUuid } from "../primitives/runtime.ts";
 
 export interface MetadataRequest {
-  topics: MetadataRequestMetadataRequestTopic[] | null;
+  topics: MetadataRequestTopic[] | null;
   allowAutoTopicCreation: boolean;
   includeClusterAuthorizedOperations: boolean;
   includeTopicAuthorizedOperations: boolean;
@@ -14,7 +14,7 @@ export interface MetadataRequest {
 
 function readBodyMetadataRequest(r: Reader, v: number): MetadataRequest {
   const flex = v >= 9;
-  let topics: MetadataRequestMetadataRequestTopic[] | null = [];
+  let topics: MetadataRequestTopic[] | null = [];
   let allowAutoTopicCreation: boolean = true;
   let includeClusterAuthorizedOperations: boolean = false;
   let includeTopicAuthorizedOperations: boolean = false;
@@ -23,8 +23,8 @@ function readBodyMetadataRequest(r: Reader, v: number): MetadataRequest {
     const n = r.arrayLength(flex, 1);
     if (n === -1 && !(v >= 1)) r.fail("null in a non-nullable array");
     if (n === -1) topics = null; else {
-      const a: MetadataRequestMetadataRequestTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readMetadataRequestMetadataRequestTopic(r, v));
+      const a: MetadataRequestTopic[] = [];
+      for (let i = 0; i < n; i++) a.push(readMetadataRequestTopic(r, v));
       topics = a;
     }
   }
@@ -55,7 +55,7 @@ function writeBodyMetadataRequest(w: Writer, v: number, m: Input<MetadataRequest
     if (x === null) w.arrayLength(null, flex);
     else {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeMetadataRequestMetadataRequestTopic(w, v, e);
+      for (const e of x) writeMetadataRequestTopic(w, v, e);
     }
   }
   if (v >= 4) {
@@ -78,12 +78,12 @@ function writeBodyMetadataRequest(w: Writer, v: number, m: Input<MetadataRequest
   }
 }
 
-export interface MetadataRequestMetadataRequestTopic {
+export interface MetadataRequestTopic {
   topicId: string;
   name: string | null;
 }
 
-function readMetadataRequestMetadataRequestTopic(r: Reader, v: number): MetadataRequestMetadataRequestTopic {
+function readMetadataRequestTopic(r: Reader, v: number): MetadataRequestTopic {
   const flex = v >= 9;
   let topicId: string = zeroUuid;
   let name: string | null = "";
@@ -100,7 +100,7 @@ function readMetadataRequestMetadataRequestTopic(r: Reader, v: number): Metadata
   return { topicId, name };
 }
 
-function writeMetadataRequestMetadataRequestTopic(w: Writer, v: number, m: Input<MetadataRequestMetadataRequestTopic>): void {
+function writeMetadataRequestTopic(w: Writer, v: number, m: Input<MetadataRequestTopic>): void {
   const flex = v >= 9;
   if (v >= 10) {
     const x = m.topicId === undefined ? zeroUuid : m.topicId;
@@ -130,20 +130,20 @@ export function decodeMetadataRequest(r: Reader, version: number): MetadataReque
 
 export interface MetadataResponse {
   throttleTimeMs: number;
-  brokers: MetadataResponseMetadataResponseBroker[];
+  brokers: MetadataResponseBroker[];
   clusterId: string | null;
   controllerId: number;
-  topics: MetadataResponseMetadataResponseTopic[];
+  topics: MetadataResponseTopic[];
   clusterAuthorizedOperations: number;
 }
 
 function readBodyMetadataResponse(r: Reader, v: number): MetadataResponse {
   const flex = v >= 9;
   let throttleTimeMs: number = 0;
-  let brokers: MetadataResponseMetadataResponseBroker[] = [];
+  let brokers: MetadataResponseBroker[] = [];
   let clusterId: string | null = null;
   let controllerId: number = -1;
-  let topics: MetadataResponseMetadataResponseTopic[] = [];
+  let topics: MetadataResponseTopic[] = [];
   let clusterAuthorizedOperations: number = -2147483648;
   r.path = "MetadataResponse.throttleTimeMs";
   if (v >= 3) {
@@ -153,8 +153,8 @@ function readBodyMetadataResponse(r: Reader, v: number): MetadataResponse {
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: MetadataResponseMetadataResponseBroker[] = [];
-      for (let i = 0; i < n; i++) a.push(readMetadataResponseMetadataResponseBroker(r, v));
+      const a: MetadataResponseBroker[] = [];
+      for (let i = 0; i < n; i++) a.push(readMetadataResponseBroker(r, v));
       brokers = a;
     }
   }
@@ -170,8 +170,8 @@ function readBodyMetadataResponse(r: Reader, v: number): MetadataResponse {
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: MetadataResponseMetadataResponseTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readMetadataResponseMetadataResponseTopic(r, v));
+      const a: MetadataResponseTopic[] = [];
+      for (let i = 0; i < n; i++) a.push(readMetadataResponseTopic(r, v));
       topics = a;
     }
   }
@@ -196,7 +196,7 @@ function writeBodyMetadataResponse(w: Writer, v: number, m: Input<MetadataRespon
     const x = m.brokers === undefined ? [] : m.brokers;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeMetadataResponseMetadataResponseBroker(w, v, e);
+      for (const e of x) writeMetadataResponseBroker(w, v, e);
     }
   }
   if (v >= 2) {
@@ -211,27 +211,26 @@ function writeBodyMetadataResponse(w: Writer, v: number, m: Input<MetadataRespon
     const x = m.topics === undefined ? [] : m.topics;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeMetadataResponseMetadataResponseTopic(w, v, e);
+      for (const e of x) writeMetadataResponseTopic(w, v, e);
     }
   }
   if (v >= 8 && v <= 10) {
     const x = m.clusterAuthorizedOperations === undefined ? -2147483648 : m.clusterAuthorizedOperations;
     w.int32(x);
   }
-  else if (m.clusterAuthorizedOperations !== undefined && !(m.clusterAuthorizedOperations === -2147483648)) unsupportedField("MetadataResponse", v, "MetadataResponse.clusterAuthorizedOperations");
   if (flex) {
     w.uvarint(0);
   }
 }
 
-export interface MetadataResponseMetadataResponseBroker {
+export interface MetadataResponseBroker {
   nodeId: number;
   host: string;
   port: number;
   rack: string | null;
 }
 
-function readMetadataResponseMetadataResponseBroker(r: Reader, v: number): MetadataResponseMetadataResponseBroker {
+function readMetadataResponseBroker(r: Reader, v: number): MetadataResponseBroker {
   const flex = v >= 9;
   let nodeId: number = 0;
   let host: string = "";
@@ -254,7 +253,7 @@ function readMetadataResponseMetadataResponseBroker(r: Reader, v: number): Metad
   return { nodeId, host, port, rack };
 }
 
-function writeMetadataResponseMetadataResponseBroker(w: Writer, v: number, m: Input<MetadataResponseMetadataResponseBroker>): void {
+function writeMetadataResponseBroker(w: Writer, v: number, m: Input<MetadataResponseBroker>): void {
   const flex = v >= 9;
   {
     const x = m.nodeId === undefined ? 0 : m.nodeId;
@@ -277,22 +276,22 @@ function writeMetadataResponseMetadataResponseBroker(w: Writer, v: number, m: In
   }
 }
 
-export interface MetadataResponseMetadataResponseTopic {
+export interface MetadataResponseTopic {
   errorCode: number;
   name: string | null;
   topicId: string;
   isInternal: boolean;
-  partitions: MetadataResponseMetadataResponsePartition[];
+  partitions: MetadataResponsePartition[];
   topicAuthorizedOperations: number;
 }
 
-function readMetadataResponseMetadataResponseTopic(r: Reader, v: number): MetadataResponseMetadataResponseTopic {
+function readMetadataResponseTopic(r: Reader, v: number): MetadataResponseTopic {
   const flex = v >= 9;
   let errorCode: number = 0;
   let name: string | null = "";
   let topicId: string = zeroUuid;
   let isInternal: boolean = false;
-  let partitions: MetadataResponseMetadataResponsePartition[] = [];
+  let partitions: MetadataResponsePartition[] = [];
   let topicAuthorizedOperations: number = -2147483648;
   r.path = "MetadataResponse.topics[].errorCode";
   errorCode = r.int16();
@@ -310,8 +309,8 @@ function readMetadataResponseMetadataResponseTopic(r: Reader, v: number): Metada
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: MetadataResponseMetadataResponsePartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readMetadataResponseMetadataResponsePartition(r, v));
+      const a: MetadataResponsePartition[] = [];
+      for (let i = 0; i < n; i++) a.push(readMetadataResponsePartition(r, v));
       partitions = a;
     }
   }
@@ -326,7 +325,7 @@ function readMetadataResponseMetadataResponseTopic(r: Reader, v: number): Metada
   return { errorCode, name, topicId, isInternal, partitions, topicAuthorizedOperations };
 }
 
-function writeMetadataResponseMetadataResponseTopic(w: Writer, v: number, m: Input<MetadataResponseMetadataResponseTopic>): void {
+function writeMetadataResponseTopic(w: Writer, v: number, m: Input<MetadataResponseTopic>): void {
   const flex = v >= 9;
   {
     const x = m.errorCode === undefined ? 0 : m.errorCode;
@@ -349,20 +348,19 @@ function writeMetadataResponseMetadataResponseTopic(w: Writer, v: number, m: Inp
     const x = m.partitions === undefined ? [] : m.partitions;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeMetadataResponseMetadataResponsePartition(w, v, e);
+      for (const e of x) writeMetadataResponsePartition(w, v, e);
     }
   }
   if (v >= 8) {
     const x = m.topicAuthorizedOperations === undefined ? -2147483648 : m.topicAuthorizedOperations;
     w.int32(x);
   }
-  else if (m.topicAuthorizedOperations !== undefined && !(m.topicAuthorizedOperations === -2147483648)) unsupportedField("MetadataResponse", v, "MetadataResponse.topics[].topicAuthorizedOperations");
   if (flex) {
     w.uvarint(0);
   }
 }
 
-export interface MetadataResponseMetadataResponsePartition {
+export interface MetadataResponsePartition {
   errorCode: number;
   partitionIndex: number;
   leaderId: number;
@@ -372,7 +370,7 @@ export interface MetadataResponseMetadataResponsePartition {
   offlineReplicas: number[];
 }
 
-function readMetadataResponseMetadataResponsePartition(r: Reader, v: number): MetadataResponseMetadataResponsePartition {
+function readMetadataResponsePartition(r: Reader, v: number): MetadataResponsePartition {
   const flex = v >= 9;
   let errorCode: number = 0;
   let partitionIndex: number = 0;
@@ -427,7 +425,7 @@ function readMetadataResponseMetadataResponsePartition(r: Reader, v: number): Me
   return { errorCode, partitionIndex, leaderId, leaderEpoch, replicaNodes, isrNodes, offlineReplicas };
 }
 
-function writeMetadataResponseMetadataResponsePartition(w: Writer, v: number, m: Input<MetadataResponseMetadataResponsePartition>): void {
+function writeMetadataResponsePartition(w: Writer, v: number, m: Input<MetadataResponsePartition>): void {
   const flex = v >= 9;
   {
     const x = m.errorCode === undefined ? 0 : m.errorCode;

@@ -11,7 +11,7 @@ export interface OffsetCommitRequest {
   memberId: string;
   groupInstanceId: string | null;
   retentionTimeMs: bigint;
-  topics: OffsetCommitRequestOffsetCommitRequestTopic[];
+  topics: OffsetCommitRequestTopic[];
 }
 
 function readBodyOffsetCommitRequest(r: Reader, v: number): OffsetCommitRequest {
@@ -21,7 +21,7 @@ function readBodyOffsetCommitRequest(r: Reader, v: number): OffsetCommitRequest 
   let memberId: string = "";
   let groupInstanceId: string | null = null;
   let retentionTimeMs: bigint = -1n;
-  let topics: OffsetCommitRequestOffsetCommitRequestTopic[] = [];
+  let topics: OffsetCommitRequestTopic[] = [];
   r.path = "OffsetCommitRequest.groupId";
   groupId = r.string(flex);
   r.path = "OffsetCommitRequest.generationIdOrMemberEpoch";
@@ -44,8 +44,8 @@ function readBodyOffsetCommitRequest(r: Reader, v: number): OffsetCommitRequest 
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: OffsetCommitRequestOffsetCommitRequestTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetCommitRequestOffsetCommitRequestTopic(r, v));
+      const a: OffsetCommitRequestTopic[] = [];
+      for (let i = 0; i < n; i++) a.push(readOffsetCommitRequestTopic(r, v));
       topics = a;
     }
   }
@@ -83,7 +83,7 @@ function writeBodyOffsetCommitRequest(w: Writer, v: number, m: Input<OffsetCommi
     const x = m.topics === undefined ? [] : m.topics;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeOffsetCommitRequestOffsetCommitRequestTopic(w, v, e);
+      for (const e of x) writeOffsetCommitRequestTopic(w, v, e);
     }
   }
   if (flex) {
@@ -91,23 +91,23 @@ function writeBodyOffsetCommitRequest(w: Writer, v: number, m: Input<OffsetCommi
   }
 }
 
-export interface OffsetCommitRequestOffsetCommitRequestTopic {
+export interface OffsetCommitRequestTopic {
   name: string;
-  partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
+  partitions: OffsetCommitRequestPartition[];
 }
 
-function readOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, v: number): OffsetCommitRequestOffsetCommitRequestTopic {
+function readOffsetCommitRequestTopic(r: Reader, v: number): OffsetCommitRequestTopic {
   const flex = v >= 8;
   let name: string = "";
-  let partitions: OffsetCommitRequestOffsetCommitRequestPartition[] = [];
+  let partitions: OffsetCommitRequestPartition[] = [];
   r.path = "OffsetCommitRequest.topics[].name";
   name = r.string(flex);
   r.path = "OffsetCommitRequest.topics[].partitions";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: OffsetCommitRequestOffsetCommitRequestPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetCommitRequestOffsetCommitRequestPartition(r, v));
+      const a: OffsetCommitRequestPartition[] = [];
+      for (let i = 0; i < n; i++) a.push(readOffsetCommitRequestPartition(r, v));
       partitions = a;
     }
   }
@@ -118,7 +118,7 @@ function readOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, v: number): 
   return { name, partitions };
 }
 
-function writeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, v: number, m: Input<OffsetCommitRequestOffsetCommitRequestTopic>): void {
+function writeOffsetCommitRequestTopic(w: Writer, v: number, m: Input<OffsetCommitRequestTopic>): void {
   const flex = v >= 8;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -128,7 +128,7 @@ function writeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, v: number, 
     const x = m.partitions === undefined ? [] : m.partitions;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeOffsetCommitRequestOffsetCommitRequestPartition(w, v, e);
+      for (const e of x) writeOffsetCommitRequestPartition(w, v, e);
     }
   }
   if (flex) {
@@ -136,7 +136,7 @@ function writeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, v: number, 
   }
 }
 
-export interface OffsetCommitRequestOffsetCommitRequestPartition {
+export interface OffsetCommitRequestPartition {
   partitionIndex: number;
   committedOffset: bigint;
   committedLeaderEpoch: number;
@@ -144,7 +144,7 @@ export interface OffsetCommitRequestOffsetCommitRequestPartition {
   committedMetadata: string | null;
 }
 
-function readOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, v: number): OffsetCommitRequestOffsetCommitRequestPartition {
+function readOffsetCommitRequestPartition(r: Reader, v: number): OffsetCommitRequestPartition {
   const flex = v >= 8;
   let partitionIndex: number = 0;
   let committedOffset: bigint = 0n;
@@ -172,7 +172,7 @@ function readOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, v: numbe
   return { partitionIndex, committedOffset, committedLeaderEpoch, commitTimestamp, committedMetadata };
 }
 
-function writeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, v: number, m: Input<OffsetCommitRequestOffsetCommitRequestPartition>): void {
+function writeOffsetCommitRequestPartition(w: Writer, v: number, m: Input<OffsetCommitRequestPartition>): void {
   const flex = v >= 8;
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
@@ -214,13 +214,13 @@ export function decodeOffsetCommitRequest(r: Reader, version: number): OffsetCom
 
 export interface OffsetCommitResponse {
   throttleTimeMs: number;
-  topics: OffsetCommitResponseOffsetCommitResponseTopic[];
+  topics: OffsetCommitResponseTopic[];
 }
 
 function readBodyOffsetCommitResponse(r: Reader, v: number): OffsetCommitResponse {
   const flex = v >= 8;
   let throttleTimeMs: number = 0;
-  let topics: OffsetCommitResponseOffsetCommitResponseTopic[] = [];
+  let topics: OffsetCommitResponseTopic[] = [];
   r.path = "OffsetCommitResponse.throttleTimeMs";
   if (v >= 3) {
     throttleTimeMs = r.int32();
@@ -229,8 +229,8 @@ function readBodyOffsetCommitResponse(r: Reader, v: number): OffsetCommitRespons
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: OffsetCommitResponseOffsetCommitResponseTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetCommitResponseOffsetCommitResponseTopic(r, v));
+      const a: OffsetCommitResponseTopic[] = [];
+      for (let i = 0; i < n; i++) a.push(readOffsetCommitResponseTopic(r, v));
       topics = a;
     }
   }
@@ -251,7 +251,7 @@ function writeBodyOffsetCommitResponse(w: Writer, v: number, m: Input<OffsetComm
     const x = m.topics === undefined ? [] : m.topics;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeOffsetCommitResponseOffsetCommitResponseTopic(w, v, e);
+      for (const e of x) writeOffsetCommitResponseTopic(w, v, e);
     }
   }
   if (flex) {
@@ -259,23 +259,23 @@ function writeBodyOffsetCommitResponse(w: Writer, v: number, m: Input<OffsetComm
   }
 }
 
-export interface OffsetCommitResponseOffsetCommitResponseTopic {
+export interface OffsetCommitResponseTopic {
   name: string;
-  partitions: OffsetCommitResponseOffsetCommitResponsePartition[];
+  partitions: OffsetCommitResponsePartition[];
 }
 
-function readOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, v: number): OffsetCommitResponseOffsetCommitResponseTopic {
+function readOffsetCommitResponseTopic(r: Reader, v: number): OffsetCommitResponseTopic {
   const flex = v >= 8;
   let name: string = "";
-  let partitions: OffsetCommitResponseOffsetCommitResponsePartition[] = [];
+  let partitions: OffsetCommitResponsePartition[] = [];
   r.path = "OffsetCommitResponse.topics[].name";
   name = r.string(flex);
   r.path = "OffsetCommitResponse.topics[].partitions";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: OffsetCommitResponseOffsetCommitResponsePartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetCommitResponseOffsetCommitResponsePartition(r, v));
+      const a: OffsetCommitResponsePartition[] = [];
+      for (let i = 0; i < n; i++) a.push(readOffsetCommitResponsePartition(r, v));
       partitions = a;
     }
   }
@@ -286,7 +286,7 @@ function readOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, v: number)
   return { name, partitions };
 }
 
-function writeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, v: number, m: Input<OffsetCommitResponseOffsetCommitResponseTopic>): void {
+function writeOffsetCommitResponseTopic(w: Writer, v: number, m: Input<OffsetCommitResponseTopic>): void {
   const flex = v >= 8;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -296,7 +296,7 @@ function writeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, v: number
     const x = m.partitions === undefined ? [] : m.partitions;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeOffsetCommitResponseOffsetCommitResponsePartition(w, v, e);
+      for (const e of x) writeOffsetCommitResponsePartition(w, v, e);
     }
   }
   if (flex) {
@@ -304,12 +304,12 @@ function writeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, v: number
   }
 }
 
-export interface OffsetCommitResponseOffsetCommitResponsePartition {
+export interface OffsetCommitResponsePartition {
   partitionIndex: number;
   errorCode: number;
 }
 
-function readOffsetCommitResponseOffsetCommitResponsePartition(r: Reader, v: number): OffsetCommitResponseOffsetCommitResponsePartition {
+function readOffsetCommitResponsePartition(r: Reader, v: number): OffsetCommitResponsePartition {
   const flex = v >= 8;
   let partitionIndex: number = 0;
   let errorCode: number = 0;
@@ -324,7 +324,7 @@ function readOffsetCommitResponseOffsetCommitResponsePartition(r: Reader, v: num
   return { partitionIndex, errorCode };
 }
 
-function writeOffsetCommitResponseOffsetCommitResponsePartition(w: Writer, v: number, m: Input<OffsetCommitResponseOffsetCommitResponsePartition>): void {
+function writeOffsetCommitResponsePartition(w: Writer, v: number, m: Input<OffsetCommitResponsePartition>): void {
   const flex = v >= 8;
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;

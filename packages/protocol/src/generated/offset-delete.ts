@@ -7,21 +7,21 @@ import { checkVersion, decodeWith } from "../primitives/runtime.ts";
 
 export interface OffsetDeleteRequest {
   groupId: string;
-  topics: OffsetDeleteRequestOffsetDeleteRequestTopic[];
+  topics: OffsetDeleteRequestTopic[];
 }
 
 function readBodyOffsetDeleteRequest(r: Reader, v: number): OffsetDeleteRequest {
   const flex = false;
   let groupId: string = "";
-  let topics: OffsetDeleteRequestOffsetDeleteRequestTopic[] = [];
+  let topics: OffsetDeleteRequestTopic[] = [];
   r.path = "OffsetDeleteRequest.groupId";
   groupId = r.string(flex);
   r.path = "OffsetDeleteRequest.topics";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: OffsetDeleteRequestOffsetDeleteRequestTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetDeleteRequestOffsetDeleteRequestTopic(r, v));
+      const a: OffsetDeleteRequestTopic[] = [];
+      for (let i = 0; i < n; i++) a.push(readOffsetDeleteRequestTopic(r, v));
       topics = a;
     }
   }
@@ -38,35 +38,35 @@ function writeBodyOffsetDeleteRequest(w: Writer, v: number, m: Input<OffsetDelet
     const x = m.topics === undefined ? [] : m.topics;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeOffsetDeleteRequestOffsetDeleteRequestTopic(w, v, e);
+      for (const e of x) writeOffsetDeleteRequestTopic(w, v, e);
     }
   }
 }
 
-export interface OffsetDeleteRequestOffsetDeleteRequestTopic {
+export interface OffsetDeleteRequestTopic {
   name: string;
-  partitions: OffsetDeleteRequestOffsetDeleteRequestPartition[];
+  partitions: OffsetDeleteRequestPartition[];
 }
 
-function readOffsetDeleteRequestOffsetDeleteRequestTopic(r: Reader, v: number): OffsetDeleteRequestOffsetDeleteRequestTopic {
+function readOffsetDeleteRequestTopic(r: Reader, v: number): OffsetDeleteRequestTopic {
   const flex = false;
   let name: string = "";
-  let partitions: OffsetDeleteRequestOffsetDeleteRequestPartition[] = [];
+  let partitions: OffsetDeleteRequestPartition[] = [];
   r.path = "OffsetDeleteRequest.topics[].name";
   name = r.string(flex);
   r.path = "OffsetDeleteRequest.topics[].partitions";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: OffsetDeleteRequestOffsetDeleteRequestPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetDeleteRequestOffsetDeleteRequestPartition(r, v));
+      const a: OffsetDeleteRequestPartition[] = [];
+      for (let i = 0; i < n; i++) a.push(readOffsetDeleteRequestPartition(r, v));
       partitions = a;
     }
   }
   return { name, partitions };
 }
 
-function writeOffsetDeleteRequestOffsetDeleteRequestTopic(w: Writer, v: number, m: Input<OffsetDeleteRequestOffsetDeleteRequestTopic>): void {
+function writeOffsetDeleteRequestTopic(w: Writer, v: number, m: Input<OffsetDeleteRequestTopic>): void {
   const flex = false;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -76,23 +76,23 @@ function writeOffsetDeleteRequestOffsetDeleteRequestTopic(w: Writer, v: number, 
     const x = m.partitions === undefined ? [] : m.partitions;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeOffsetDeleteRequestOffsetDeleteRequestPartition(w, v, e);
+      for (const e of x) writeOffsetDeleteRequestPartition(w, v, e);
     }
   }
 }
 
-export interface OffsetDeleteRequestOffsetDeleteRequestPartition {
+export interface OffsetDeleteRequestPartition {
   partitionIndex: number;
 }
 
-function readOffsetDeleteRequestOffsetDeleteRequestPartition(r: Reader, _v: number): OffsetDeleteRequestOffsetDeleteRequestPartition {
+function readOffsetDeleteRequestPartition(r: Reader, _v: number): OffsetDeleteRequestPartition {
   let partitionIndex: number = 0;
   r.path = "OffsetDeleteRequest.topics[].partitions[].partitionIndex";
   partitionIndex = r.int32();
   return { partitionIndex };
 }
 
-function writeOffsetDeleteRequestOffsetDeleteRequestPartition(w: Writer, _v: number, m: Input<OffsetDeleteRequestOffsetDeleteRequestPartition>): void {
+function writeOffsetDeleteRequestPartition(w: Writer, _v: number, m: Input<OffsetDeleteRequestPartition>): void {
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
     w.int32(x);
@@ -114,14 +114,14 @@ export function decodeOffsetDeleteRequest(r: Reader, version: number): OffsetDel
 export interface OffsetDeleteResponse {
   errorCode: number;
   throttleTimeMs: number;
-  topics: OffsetDeleteResponseOffsetDeleteResponseTopic[];
+  topics: OffsetDeleteResponseTopic[];
 }
 
 function readBodyOffsetDeleteResponse(r: Reader, v: number): OffsetDeleteResponse {
   const flex = false;
   let errorCode: number = 0;
   let throttleTimeMs: number = 0;
-  let topics: OffsetDeleteResponseOffsetDeleteResponseTopic[] = [];
+  let topics: OffsetDeleteResponseTopic[] = [];
   r.path = "OffsetDeleteResponse.errorCode";
   errorCode = r.int16();
   r.path = "OffsetDeleteResponse.throttleTimeMs";
@@ -130,8 +130,8 @@ function readBodyOffsetDeleteResponse(r: Reader, v: number): OffsetDeleteRespons
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: OffsetDeleteResponseOffsetDeleteResponseTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetDeleteResponseOffsetDeleteResponseTopic(r, v));
+      const a: OffsetDeleteResponseTopic[] = [];
+      for (let i = 0; i < n; i++) a.push(readOffsetDeleteResponseTopic(r, v));
       topics = a;
     }
   }
@@ -152,35 +152,35 @@ function writeBodyOffsetDeleteResponse(w: Writer, v: number, m: Input<OffsetDele
     const x = m.topics === undefined ? [] : m.topics;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeOffsetDeleteResponseOffsetDeleteResponseTopic(w, v, e);
+      for (const e of x) writeOffsetDeleteResponseTopic(w, v, e);
     }
   }
 }
 
-export interface OffsetDeleteResponseOffsetDeleteResponseTopic {
+export interface OffsetDeleteResponseTopic {
   name: string;
-  partitions: OffsetDeleteResponseOffsetDeleteResponsePartition[];
+  partitions: OffsetDeleteResponsePartition[];
 }
 
-function readOffsetDeleteResponseOffsetDeleteResponseTopic(r: Reader, v: number): OffsetDeleteResponseOffsetDeleteResponseTopic {
+function readOffsetDeleteResponseTopic(r: Reader, v: number): OffsetDeleteResponseTopic {
   const flex = false;
   let name: string = "";
-  let partitions: OffsetDeleteResponseOffsetDeleteResponsePartition[] = [];
+  let partitions: OffsetDeleteResponsePartition[] = [];
   r.path = "OffsetDeleteResponse.topics[].name";
   name = r.string(flex);
   r.path = "OffsetDeleteResponse.topics[].partitions";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: OffsetDeleteResponseOffsetDeleteResponsePartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readOffsetDeleteResponseOffsetDeleteResponsePartition(r, v));
+      const a: OffsetDeleteResponsePartition[] = [];
+      for (let i = 0; i < n; i++) a.push(readOffsetDeleteResponsePartition(r, v));
       partitions = a;
     }
   }
   return { name, partitions };
 }
 
-function writeOffsetDeleteResponseOffsetDeleteResponseTopic(w: Writer, v: number, m: Input<OffsetDeleteResponseOffsetDeleteResponseTopic>): void {
+function writeOffsetDeleteResponseTopic(w: Writer, v: number, m: Input<OffsetDeleteResponseTopic>): void {
   const flex = false;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -190,17 +190,17 @@ function writeOffsetDeleteResponseOffsetDeleteResponseTopic(w: Writer, v: number
     const x = m.partitions === undefined ? [] : m.partitions;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeOffsetDeleteResponseOffsetDeleteResponsePartition(w, v, e);
+      for (const e of x) writeOffsetDeleteResponsePartition(w, v, e);
     }
   }
 }
 
-export interface OffsetDeleteResponseOffsetDeleteResponsePartition {
+export interface OffsetDeleteResponsePartition {
   partitionIndex: number;
   errorCode: number;
 }
 
-function readOffsetDeleteResponseOffsetDeleteResponsePartition(r: Reader, _v: number): OffsetDeleteResponseOffsetDeleteResponsePartition {
+function readOffsetDeleteResponsePartition(r: Reader, _v: number): OffsetDeleteResponsePartition {
   let partitionIndex: number = 0;
   let errorCode: number = 0;
   r.path = "OffsetDeleteResponse.topics[].partitions[].partitionIndex";
@@ -210,7 +210,7 @@ function readOffsetDeleteResponseOffsetDeleteResponsePartition(r: Reader, _v: nu
   return { partitionIndex, errorCode };
 }
 
-function writeOffsetDeleteResponseOffsetDeleteResponsePartition(w: Writer, _v: number, m: Input<OffsetDeleteResponseOffsetDeleteResponsePartition>): void {
+function writeOffsetDeleteResponsePartition(w: Writer, _v: number, m: Input<OffsetDeleteResponsePartition>): void {
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
     w.int32(x);

@@ -7,16 +7,16 @@ import { checkVersion, decodeWith, nullNotAllowed, unsupportedField } from "../p
 
 export interface OffsetFetchRequest {
   groupId: string;
-  topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null;
-  groups: OffsetFetchRequestOffsetFetchRequestGroup[];
+  topics: OffsetFetchRequestTopic[] | null;
+  groups: OffsetFetchRequestGroup[];
   requireStable: boolean;
 }
 
 function readBodyOffsetFetchRequest(r: Reader, v: number): OffsetFetchRequest {
   const flex = v >= 6;
   let groupId: string = "";
-  let topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null = [];
-  let groups: OffsetFetchRequestOffsetFetchRequestGroup[] = [];
+  let topics: OffsetFetchRequestTopic[] | null = [];
+  let groups: OffsetFetchRequestGroup[] = [];
   let requireStable: boolean = false;
   r.path = "OffsetFetchRequest.groupId";
   if (v <= 7) {
@@ -28,8 +28,8 @@ function readBodyOffsetFetchRequest(r: Reader, v: number): OffsetFetchRequest {
       const n = r.arrayLength(flex, 1);
       if (n === -1 && !(v >= 2)) r.fail("null in a non-nullable array");
       if (n === -1) topics = null; else {
-        const a: OffsetFetchRequestOffsetFetchRequestTopic[] = [];
-        for (let i = 0; i < n; i++) a.push(readOffsetFetchRequestOffsetFetchRequestTopic(r, v));
+        const a: OffsetFetchRequestTopic[] = [];
+        for (let i = 0; i < n; i++) a.push(readOffsetFetchRequestTopic(r, v));
         topics = a;
       }
     }
@@ -39,8 +39,8 @@ function readBodyOffsetFetchRequest(r: Reader, v: number): OffsetFetchRequest {
     {
       const n = r.arrayLength(flex, 1);
       if (n === -1) r.fail("null in a non-nullable array"); {
-        const a: OffsetFetchRequestOffsetFetchRequestGroup[] = [];
-        for (let i = 0; i < n; i++) a.push(readOffsetFetchRequestOffsetFetchRequestGroup(r, v));
+        const a: OffsetFetchRequestGroup[] = [];
+        for (let i = 0; i < n; i++) a.push(readOffsetFetchRequestGroup(r, v));
         groups = a;
       }
     }
@@ -69,7 +69,7 @@ function writeBodyOffsetFetchRequest(w: Writer, v: number, m: Input<OffsetFetchR
     if (x === null) w.arrayLength(null, flex);
     else {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeOffsetFetchRequestOffsetFetchRequestTopic(w, v, e);
+      for (const e of x) writeOffsetFetchRequestTopic(w, v, e);
     }
   }
   else if (m.topics !== undefined && !(m.topics !== null && m.topics.length === 0)) unsupportedField("OffsetFetchRequest", v, "OffsetFetchRequest.topics");
@@ -77,7 +77,7 @@ function writeBodyOffsetFetchRequest(w: Writer, v: number, m: Input<OffsetFetchR
     const x = m.groups === undefined ? [] : m.groups;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeOffsetFetchRequestOffsetFetchRequestGroup(w, v, e);
+      for (const e of x) writeOffsetFetchRequestGroup(w, v, e);
     }
   }
   else if (m.groups !== undefined && !(m.groups !== null && m.groups.length === 0)) unsupportedField("OffsetFetchRequest", v, "OffsetFetchRequest.groups");
@@ -91,12 +91,12 @@ function writeBodyOffsetFetchRequest(w: Writer, v: number, m: Input<OffsetFetchR
   }
 }
 
-export interface OffsetFetchRequestOffsetFetchRequestTopic {
+export interface OffsetFetchRequestTopic {
   name: string;
   partitionIndexes: number[];
 }
 
-function readOffsetFetchRequestOffsetFetchRequestTopic(r: Reader, v: number): OffsetFetchRequestOffsetFetchRequestTopic {
+function readOffsetFetchRequestTopic(r: Reader, v: number): OffsetFetchRequestTopic {
   const flex = v >= 6;
   let name: string = "";
   let partitionIndexes: number[] = [];
@@ -122,7 +122,7 @@ function readOffsetFetchRequestOffsetFetchRequestTopic(r: Reader, v: number): Of
   return { name, partitionIndexes };
 }
 
-function writeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, v: number, m: Input<OffsetFetchRequestOffsetFetchRequestTopic>): void {
+function writeOffsetFetchRequestTopic(w: Writer, v: number, m: Input<OffsetFetchRequestTopic>): void {
   const flex = v >= 6;
   if (v <= 7) {
     const x = m.name === undefined ? "" : m.name;
@@ -142,19 +142,19 @@ function writeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, v: number, m:
   }
 }
 
-export interface OffsetFetchRequestOffsetFetchRequestGroup {
+export interface OffsetFetchRequestGroup {
   groupId: string;
   memberId: string | null;
   memberEpoch: number;
-  topics: OffsetFetchRequestOffsetFetchRequestTopics[] | null;
+  topics: OffsetFetchRequestTopics[] | null;
 }
 
-function readOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, v: number): OffsetFetchRequestOffsetFetchRequestGroup {
+function readOffsetFetchRequestGroup(r: Reader, v: number): OffsetFetchRequestGroup {
   const flex = v >= 6;
   let groupId: string = "";
   let memberId: string | null = null;
   let memberEpoch: number = -1;
-  let topics: OffsetFetchRequestOffsetFetchRequestTopics[] | null = [];
+  let topics: OffsetFetchRequestTopics[] | null = [];
   r.path = "OffsetFetchRequest.groups[].groupId";
   if (v >= 8) {
     groupId = r.string(flex);
@@ -172,8 +172,8 @@ function readOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, v: number): Of
     {
       const n = r.arrayLength(flex, 1);
       if (n === -1) topics = null; else {
-        const a: OffsetFetchRequestOffsetFetchRequestTopics[] = [];
-        for (let i = 0; i < n; i++) a.push(readOffsetFetchRequestOffsetFetchRequestTopics(r, v));
+        const a: OffsetFetchRequestTopics[] = [];
+        for (let i = 0; i < n; i++) a.push(readOffsetFetchRequestTopics(r, v));
         topics = a;
       }
     }
@@ -185,7 +185,7 @@ function readOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, v: number): Of
   return { groupId, memberId, memberEpoch, topics };
 }
 
-function writeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, v: number, m: Input<OffsetFetchRequestOffsetFetchRequestGroup>): void {
+function writeOffsetFetchRequestGroup(w: Writer, v: number, m: Input<OffsetFetchRequestGroup>): void {
   const flex = v >= 6;
   if (v >= 8) {
     const x = m.groupId === undefined ? "" : m.groupId;
@@ -205,7 +205,7 @@ function writeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, v: number, m:
     if (x === null) w.arrayLength(null, flex);
     else {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeOffsetFetchRequestOffsetFetchRequestTopics(w, v, e);
+      for (const e of x) writeOffsetFetchRequestTopics(w, v, e);
     }
   }
   else if (m.topics !== undefined && !(m.topics !== null && m.topics.length === 0)) unsupportedField("OffsetFetchRequest", v, "OffsetFetchRequest.groups[].topics");
@@ -214,12 +214,12 @@ function writeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, v: number, m:
   }
 }
 
-export interface OffsetFetchRequestOffsetFetchRequestTopics {
+export interface OffsetFetchRequestTopics {
   name: string;
   partitionIndexes: number[];
 }
 
-function readOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, v: number): OffsetFetchRequestOffsetFetchRequestTopics {
+function readOffsetFetchRequestTopics(r: Reader, v: number): OffsetFetchRequestTopics {
   const flex = v >= 6;
   let name: string = "";
   let partitionIndexes: number[] = [];
@@ -245,7 +245,7 @@ function readOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, v: number): O
   return { name, partitionIndexes };
 }
 
-function writeOffsetFetchRequestOffsetFetchRequestTopics(w: Writer, v: number, m: Input<OffsetFetchRequestOffsetFetchRequestTopics>): void {
+function writeOffsetFetchRequestTopics(w: Writer, v: number, m: Input<OffsetFetchRequestTopics>): void {
   const flex = v >= 6;
   if (v >= 8) {
     const x = m.name === undefined ? "" : m.name;
@@ -279,17 +279,17 @@ export function decodeOffsetFetchRequest(r: Reader, version: number): OffsetFetc
 
 export interface OffsetFetchResponse {
   throttleTimeMs: number;
-  topics: OffsetFetchResponseOffsetFetchResponseTopic[];
+  topics: OffsetFetchResponseTopic[];
   errorCode: number;
-  groups: OffsetFetchResponseOffsetFetchResponseGroup[];
+  groups: OffsetFetchResponseGroup[];
 }
 
 function readBodyOffsetFetchResponse(r: Reader, v: number): OffsetFetchResponse {
   const flex = v >= 6;
   let throttleTimeMs: number = 0;
-  let topics: OffsetFetchResponseOffsetFetchResponseTopic[] = [];
+  let topics: OffsetFetchResponseTopic[] = [];
   let errorCode: number = 0;
-  let groups: OffsetFetchResponseOffsetFetchResponseGroup[] = [];
+  let groups: OffsetFetchResponseGroup[] = [];
   r.path = "OffsetFetchResponse.throttleTimeMs";
   if (v >= 3) {
     throttleTimeMs = r.int32();
@@ -299,8 +299,8 @@ function readBodyOffsetFetchResponse(r: Reader, v: number): OffsetFetchResponse 
     {
       const n = r.arrayLength(flex, 1);
       if (n === -1) r.fail("null in a non-nullable array"); {
-        const a: OffsetFetchResponseOffsetFetchResponseTopic[] = [];
-        for (let i = 0; i < n; i++) a.push(readOffsetFetchResponseOffsetFetchResponseTopic(r, v));
+        const a: OffsetFetchResponseTopic[] = [];
+        for (let i = 0; i < n; i++) a.push(readOffsetFetchResponseTopic(r, v));
         topics = a;
       }
     }
@@ -314,8 +314,8 @@ function readBodyOffsetFetchResponse(r: Reader, v: number): OffsetFetchResponse 
     {
       const n = r.arrayLength(flex, 1);
       if (n === -1) r.fail("null in a non-nullable array"); {
-        const a: OffsetFetchResponseOffsetFetchResponseGroup[] = [];
-        for (let i = 0; i < n; i++) a.push(readOffsetFetchResponseOffsetFetchResponseGroup(r, v));
+        const a: OffsetFetchResponseGroup[] = [];
+        for (let i = 0; i < n; i++) a.push(readOffsetFetchResponseGroup(r, v));
         groups = a;
       }
     }
@@ -337,10 +337,9 @@ function writeBodyOffsetFetchResponse(w: Writer, v: number, m: Input<OffsetFetch
     const x = m.topics === undefined ? [] : m.topics;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeOffsetFetchResponseOffsetFetchResponseTopic(w, v, e);
+      for (const e of x) writeOffsetFetchResponseTopic(w, v, e);
     }
   }
-  else if (m.topics !== undefined && !(m.topics !== null && m.topics.length === 0)) unsupportedField("OffsetFetchResponse", v, "OffsetFetchResponse.topics");
   if (v >= 2 && v <= 7) {
     const x = m.errorCode === undefined ? 0 : m.errorCode;
     w.int16(x);
@@ -349,24 +348,23 @@ function writeBodyOffsetFetchResponse(w: Writer, v: number, m: Input<OffsetFetch
     const x = m.groups === undefined ? [] : m.groups;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeOffsetFetchResponseOffsetFetchResponseGroup(w, v, e);
+      for (const e of x) writeOffsetFetchResponseGroup(w, v, e);
     }
   }
-  else if (m.groups !== undefined && !(m.groups !== null && m.groups.length === 0)) unsupportedField("OffsetFetchResponse", v, "OffsetFetchResponse.groups");
   if (flex) {
     w.uvarint(0);
   }
 }
 
-export interface OffsetFetchResponseOffsetFetchResponseTopic {
+export interface OffsetFetchResponseTopic {
   name: string;
-  partitions: OffsetFetchResponseOffsetFetchResponsePartition[];
+  partitions: OffsetFetchResponsePartition[];
 }
 
-function readOffsetFetchResponseOffsetFetchResponseTopic(r: Reader, v: number): OffsetFetchResponseOffsetFetchResponseTopic {
+function readOffsetFetchResponseTopic(r: Reader, v: number): OffsetFetchResponseTopic {
   const flex = v >= 6;
   let name: string = "";
-  let partitions: OffsetFetchResponseOffsetFetchResponsePartition[] = [];
+  let partitions: OffsetFetchResponsePartition[] = [];
   r.path = "OffsetFetchResponse.topics[].name";
   if (v <= 7) {
     name = r.string(flex);
@@ -376,8 +374,8 @@ function readOffsetFetchResponseOffsetFetchResponseTopic(r: Reader, v: number): 
     {
       const n = r.arrayLength(flex, 1);
       if (n === -1) r.fail("null in a non-nullable array"); {
-        const a: OffsetFetchResponseOffsetFetchResponsePartition[] = [];
-        for (let i = 0; i < n; i++) a.push(readOffsetFetchResponseOffsetFetchResponsePartition(r, v));
+        const a: OffsetFetchResponsePartition[] = [];
+        for (let i = 0; i < n; i++) a.push(readOffsetFetchResponsePartition(r, v));
         partitions = a;
       }
     }
@@ -389,27 +387,25 @@ function readOffsetFetchResponseOffsetFetchResponseTopic(r: Reader, v: number): 
   return { name, partitions };
 }
 
-function writeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, v: number, m: Input<OffsetFetchResponseOffsetFetchResponseTopic>): void {
+function writeOffsetFetchResponseTopic(w: Writer, v: number, m: Input<OffsetFetchResponseTopic>): void {
   const flex = v >= 6;
   if (v <= 7) {
     const x = m.name === undefined ? "" : m.name;
     w.string(x, flex);
   }
-  else if (m.name !== undefined && !(m.name === "")) unsupportedField("OffsetFetchResponse", v, "OffsetFetchResponse.topics[].name");
   if (v <= 7) {
     const x = m.partitions === undefined ? [] : m.partitions;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeOffsetFetchResponseOffsetFetchResponsePartition(w, v, e);
+      for (const e of x) writeOffsetFetchResponsePartition(w, v, e);
     }
   }
-  else if (m.partitions !== undefined && !(m.partitions !== null && m.partitions.length === 0)) unsupportedField("OffsetFetchResponse", v, "OffsetFetchResponse.topics[].partitions");
   if (flex) {
     w.uvarint(0);
   }
 }
 
-export interface OffsetFetchResponseOffsetFetchResponsePartition {
+export interface OffsetFetchResponsePartition {
   partitionIndex: number;
   committedOffset: bigint;
   committedLeaderEpoch: number;
@@ -417,7 +413,7 @@ export interface OffsetFetchResponseOffsetFetchResponsePartition {
   errorCode: number;
 }
 
-function readOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, v: number): OffsetFetchResponseOffsetFetchResponsePartition {
+function readOffsetFetchResponsePartition(r: Reader, v: number): OffsetFetchResponsePartition {
   const flex = v >= 6;
   let partitionIndex: number = 0;
   let committedOffset: bigint = 0n;
@@ -451,18 +447,16 @@ function readOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, v: numbe
   return { partitionIndex, committedOffset, committedLeaderEpoch, metadata, errorCode };
 }
 
-function writeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, v: number, m: Input<OffsetFetchResponseOffsetFetchResponsePartition>): void {
+function writeOffsetFetchResponsePartition(w: Writer, v: number, m: Input<OffsetFetchResponsePartition>): void {
   const flex = v >= 6;
   if (v <= 7) {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
     w.int32(x);
   }
-  else if (m.partitionIndex !== undefined && !(m.partitionIndex === 0)) unsupportedField("OffsetFetchResponse", v, "OffsetFetchResponse.topics[].partitions[].partitionIndex");
   if (v <= 7) {
     const x = m.committedOffset === undefined ? 0n : m.committedOffset;
     w.int64(x);
   }
-  else if (m.committedOffset !== undefined && !(m.committedOffset === 0n)) unsupportedField("OffsetFetchResponse", v, "OffsetFetchResponse.topics[].partitions[].committedOffset");
   if (v >= 5 && v <= 7) {
     const x = m.committedLeaderEpoch === undefined ? -1 : m.committedLeaderEpoch;
     w.int32(x);
@@ -471,27 +465,25 @@ function writeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, v: numb
     const x = m.metadata === undefined ? "" : m.metadata;
     w.nullableString(x, flex);
   }
-  else if (m.metadata !== undefined && !(m.metadata === "")) unsupportedField("OffsetFetchResponse", v, "OffsetFetchResponse.topics[].partitions[].metadata");
   if (v <= 7) {
     const x = m.errorCode === undefined ? 0 : m.errorCode;
     w.int16(x);
   }
-  else if (m.errorCode !== undefined && !(m.errorCode === 0)) unsupportedField("OffsetFetchResponse", v, "OffsetFetchResponse.topics[].partitions[].errorCode");
   if (flex) {
     w.uvarint(0);
   }
 }
 
-export interface OffsetFetchResponseOffsetFetchResponseGroup {
+export interface OffsetFetchResponseGroup {
   groupId: string;
-  topics: OffsetFetchResponseOffsetFetchResponseTopics[];
+  topics: OffsetFetchResponseTopics[];
   errorCode: number;
 }
 
-function readOffsetFetchResponseOffsetFetchResponseGroup(r: Reader, v: number): OffsetFetchResponseOffsetFetchResponseGroup {
+function readOffsetFetchResponseGroup(r: Reader, v: number): OffsetFetchResponseGroup {
   const flex = v >= 6;
   let groupId: string = "";
-  let topics: OffsetFetchResponseOffsetFetchResponseTopics[] = [];
+  let topics: OffsetFetchResponseTopics[] = [];
   let errorCode: number = 0;
   r.path = "OffsetFetchResponse.groups[].groupId";
   if (v >= 8) {
@@ -502,8 +494,8 @@ function readOffsetFetchResponseOffsetFetchResponseGroup(r: Reader, v: number): 
     {
       const n = r.arrayLength(flex, 1);
       if (n === -1) r.fail("null in a non-nullable array"); {
-        const a: OffsetFetchResponseOffsetFetchResponseTopics[] = [];
-        for (let i = 0; i < n; i++) a.push(readOffsetFetchResponseOffsetFetchResponseTopics(r, v));
+        const a: OffsetFetchResponseTopics[] = [];
+        for (let i = 0; i < n; i++) a.push(readOffsetFetchResponseTopics(r, v));
         topics = a;
       }
     }
@@ -519,40 +511,37 @@ function readOffsetFetchResponseOffsetFetchResponseGroup(r: Reader, v: number): 
   return { groupId, topics, errorCode };
 }
 
-function writeOffsetFetchResponseOffsetFetchResponseGroup(w: Writer, v: number, m: Input<OffsetFetchResponseOffsetFetchResponseGroup>): void {
+function writeOffsetFetchResponseGroup(w: Writer, v: number, m: Input<OffsetFetchResponseGroup>): void {
   const flex = v >= 6;
   if (v >= 8) {
     const x = m.groupId === undefined ? "" : m.groupId;
     w.string(x, flex);
   }
-  else if (m.groupId !== undefined && !(m.groupId === "")) unsupportedField("OffsetFetchResponse", v, "OffsetFetchResponse.groups[].groupId");
   if (v >= 8) {
     const x = m.topics === undefined ? [] : m.topics;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeOffsetFetchResponseOffsetFetchResponseTopics(w, v, e);
+      for (const e of x) writeOffsetFetchResponseTopics(w, v, e);
     }
   }
-  else if (m.topics !== undefined && !(m.topics !== null && m.topics.length === 0)) unsupportedField("OffsetFetchResponse", v, "OffsetFetchResponse.groups[].topics");
   if (v >= 8) {
     const x = m.errorCode === undefined ? 0 : m.errorCode;
     w.int16(x);
   }
-  else if (m.errorCode !== undefined && !(m.errorCode === 0)) unsupportedField("OffsetFetchResponse", v, "OffsetFetchResponse.groups[].errorCode");
   if (flex) {
     w.uvarint(0);
   }
 }
 
-export interface OffsetFetchResponseOffsetFetchResponseTopics {
+export interface OffsetFetchResponseTopics {
   name: string;
-  partitions: OffsetFetchResponseOffsetFetchResponsePartitions[];
+  partitions: OffsetFetchResponsePartitions[];
 }
 
-function readOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, v: number): OffsetFetchResponseOffsetFetchResponseTopics {
+function readOffsetFetchResponseTopics(r: Reader, v: number): OffsetFetchResponseTopics {
   const flex = v >= 6;
   let name: string = "";
-  let partitions: OffsetFetchResponseOffsetFetchResponsePartitions[] = [];
+  let partitions: OffsetFetchResponsePartitions[] = [];
   r.path = "OffsetFetchResponse.groups[].topics[].name";
   if (v >= 8) {
     name = r.string(flex);
@@ -562,8 +551,8 @@ function readOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, v: number):
     {
       const n = r.arrayLength(flex, 1);
       if (n === -1) r.fail("null in a non-nullable array"); {
-        const a: OffsetFetchResponseOffsetFetchResponsePartitions[] = [];
-        for (let i = 0; i < n; i++) a.push(readOffsetFetchResponseOffsetFetchResponsePartitions(r, v));
+        const a: OffsetFetchResponsePartitions[] = [];
+        for (let i = 0; i < n; i++) a.push(readOffsetFetchResponsePartitions(r, v));
         partitions = a;
       }
     }
@@ -575,27 +564,25 @@ function readOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, v: number):
   return { name, partitions };
 }
 
-function writeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, v: number, m: Input<OffsetFetchResponseOffsetFetchResponseTopics>): void {
+function writeOffsetFetchResponseTopics(w: Writer, v: number, m: Input<OffsetFetchResponseTopics>): void {
   const flex = v >= 6;
   if (v >= 8) {
     const x = m.name === undefined ? "" : m.name;
     w.string(x, flex);
   }
-  else if (m.name !== undefined && !(m.name === "")) unsupportedField("OffsetFetchResponse", v, "OffsetFetchResponse.groups[].topics[].name");
   if (v >= 8) {
     const x = m.partitions === undefined ? [] : m.partitions;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeOffsetFetchResponseOffsetFetchResponsePartitions(w, v, e);
+      for (const e of x) writeOffsetFetchResponsePartitions(w, v, e);
     }
   }
-  else if (m.partitions !== undefined && !(m.partitions !== null && m.partitions.length === 0)) unsupportedField("OffsetFetchResponse", v, "OffsetFetchResponse.groups[].topics[].partitions");
   if (flex) {
     w.uvarint(0);
   }
 }
 
-export interface OffsetFetchResponseOffsetFetchResponsePartitions {
+export interface OffsetFetchResponsePartitions {
   partitionIndex: number;
   committedOffset: bigint;
   committedLeaderEpoch: number;
@@ -603,7 +590,7 @@ export interface OffsetFetchResponseOffsetFetchResponsePartitions {
   errorCode: number;
 }
 
-function readOffsetFetchResponseOffsetFetchResponsePartitions(r: Reader, v: number): OffsetFetchResponseOffsetFetchResponsePartitions {
+function readOffsetFetchResponsePartitions(r: Reader, v: number): OffsetFetchResponsePartitions {
   const flex = v >= 6;
   let partitionIndex: number = 0;
   let committedOffset: bigint = 0n;
@@ -637,18 +624,16 @@ function readOffsetFetchResponseOffsetFetchResponsePartitions(r: Reader, v: numb
   return { partitionIndex, committedOffset, committedLeaderEpoch, metadata, errorCode };
 }
 
-function writeOffsetFetchResponseOffsetFetchResponsePartitions(w: Writer, v: number, m: Input<OffsetFetchResponseOffsetFetchResponsePartitions>): void {
+function writeOffsetFetchResponsePartitions(w: Writer, v: number, m: Input<OffsetFetchResponsePartitions>): void {
   const flex = v >= 6;
   if (v >= 8) {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
     w.int32(x);
   }
-  else if (m.partitionIndex !== undefined && !(m.partitionIndex === 0)) unsupportedField("OffsetFetchResponse", v, "OffsetFetchResponse.groups[].topics[].partitions[].partitionIndex");
   if (v >= 8) {
     const x = m.committedOffset === undefined ? 0n : m.committedOffset;
     w.int64(x);
   }
-  else if (m.committedOffset !== undefined && !(m.committedOffset === 0n)) unsupportedField("OffsetFetchResponse", v, "OffsetFetchResponse.groups[].topics[].partitions[].committedOffset");
   if (v >= 8) {
     const x = m.committedLeaderEpoch === undefined ? -1 : m.committedLeaderEpoch;
     w.int32(x);
@@ -657,12 +642,10 @@ function writeOffsetFetchResponseOffsetFetchResponsePartitions(w: Writer, v: num
     const x = m.metadata === undefined ? "" : m.metadata;
     w.nullableString(x, flex);
   }
-  else if (m.metadata !== undefined && !(m.metadata === "")) unsupportedField("OffsetFetchResponse", v, "OffsetFetchResponse.groups[].topics[].partitions[].metadata");
   if (v >= 8) {
     const x = m.errorCode === undefined ? 0 : m.errorCode;
     w.int16(x);
   }
-  else if (m.errorCode !== undefined && !(m.errorCode === 0)) unsupportedField("OffsetFetchResponse", v, "OffsetFetchResponse.groups[].topics[].partitions[].errorCode");
   if (flex) {
     w.uvarint(0);
   }

@@ -235,7 +235,6 @@ function writeBodyProduceResponse(w: Writer, v: number, m: Input<ProduceResponse
         });
         tagged.push([0, b]);
       }
-      else if (!(v >= 10) && m.nodeEndpoints !== undefined && !(m.nodeEndpoints !== null && m.nodeEndpoints.length === 0)) unsupportedField("ProduceResponse", v, "ProduceResponse.nodeEndpoints");
     }
     w.uvarint(tagged.length);
     for (const [tag, b] of tagged) {
@@ -442,12 +441,10 @@ function writeProduceResponseBatchIndexAndErrorMessage(w: Writer, v: number, m: 
     const x = m.batchIndex === undefined ? 0 : m.batchIndex;
     w.int32(x);
   }
-  else if (m.batchIndex !== undefined && !(m.batchIndex === 0)) unsupportedField("ProduceResponse", v, "ProduceResponse.responses[].partitionResponses[].recordErrors[].batchIndex");
   if (v >= 8) {
     const x = m.batchIndexErrorMessage === undefined ? null : m.batchIndexErrorMessage;
     w.nullableString(x, flex);
   }
-  else if (m.batchIndexErrorMessage !== undefined && !(m.batchIndexErrorMessage === null)) unsupportedField("ProduceResponse", v, "ProduceResponse.responses[].partitionResponses[].recordErrors[].batchIndexErrorMessage");
   if (flex) {
     w.uvarint(0);
   }
@@ -483,12 +480,10 @@ function writeProduceResponseLeaderIdAndEpoch(w: Writer, v: number, m: Input<Pro
     const x = m.leaderId === undefined ? -1 : m.leaderId;
     w.int32(x);
   }
-  else if (m.leaderId !== undefined && !(m.leaderId === -1)) unsupportedField("ProduceResponse", v, "ProduceResponse.responses[].partitionResponses[].currentLeader.leaderId");
   if (v >= 10) {
     const x = m.leaderEpoch === undefined ? -1 : m.leaderEpoch;
     w.int32(x);
   }
-  else if (m.leaderEpoch !== undefined && !(m.leaderEpoch === -1)) unsupportedField("ProduceResponse", v, "ProduceResponse.responses[].partitionResponses[].currentLeader.leaderEpoch");
   if (flex) {
     w.uvarint(0);
   }
@@ -536,22 +531,18 @@ function writeProduceResponseNodeEndpoint(w: Writer, v: number, m: Input<Produce
     const x = m.nodeId === undefined ? 0 : m.nodeId;
     w.int32(x);
   }
-  else if (m.nodeId !== undefined && !(m.nodeId === 0)) unsupportedField("ProduceResponse", v, "ProduceResponse.nodeEndpoints[].nodeId");
   if (v >= 10) {
     const x = m.host === undefined ? "" : m.host;
     w.string(x, flex);
   }
-  else if (m.host !== undefined && !(m.host === "")) unsupportedField("ProduceResponse", v, "ProduceResponse.nodeEndpoints[].host");
   if (v >= 10) {
     const x = m.port === undefined ? 0 : m.port;
     w.int32(x);
   }
-  else if (m.port !== undefined && !(m.port === 0)) unsupportedField("ProduceResponse", v, "ProduceResponse.nodeEndpoints[].port");
   if (v >= 10) {
     const x = m.rack === undefined ? null : m.rack;
     w.nullableString(x, flex);
   }
-  else if (m.rack !== undefined && !(m.rack === null)) unsupportedField("ProduceResponse", v, "ProduceResponse.nodeEndpoints[].rack");
   if (flex) {
     w.uvarint(0);
   }

@@ -225,7 +225,7 @@ export interface ShareAcknowledgeResponse {
   throttleTimeMs: number;
   errorCode: number;
   errorMessage: string | null;
-  responses: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[];
+  responses: ShareAcknowledgeResponseTopicResponse[];
   nodeEndpoints: ShareAcknowledgeResponseNodeEndpoint[];
 }
 
@@ -234,7 +234,7 @@ function readBodyShareAcknowledgeResponse(r: Reader, v: number): ShareAcknowledg
   let throttleTimeMs: number = 0;
   let errorCode: number = 0;
   let errorMessage: string | null = null;
-  let responses: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[] = [];
+  let responses: ShareAcknowledgeResponseTopicResponse[] = [];
   let nodeEndpoints: ShareAcknowledgeResponseNodeEndpoint[] = [];
   r.path = "ShareAcknowledgeResponse.throttleTimeMs";
   throttleTimeMs = r.int32();
@@ -246,8 +246,8 @@ function readBodyShareAcknowledgeResponse(r: Reader, v: number): ShareAcknowledg
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[] = [];
-      for (let i = 0; i < n; i++) a.push(readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r, v));
+      const a: ShareAcknowledgeResponseTopicResponse[] = [];
+      for (let i = 0; i < n; i++) a.push(readShareAcknowledgeResponseTopicResponse(r, v));
       responses = a;
     }
   }
@@ -285,7 +285,7 @@ function writeBodyShareAcknowledgeResponse(w: Writer, v: number, m: Input<ShareA
     const x = m.responses === undefined ? [] : m.responses;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w, v, e);
+      for (const e of x) writeShareAcknowledgeResponseTopicResponse(w, v, e);
     }
   }
   {
@@ -300,12 +300,12 @@ function writeBodyShareAcknowledgeResponse(w: Writer, v: number, m: Input<ShareA
   }
 }
 
-export interface ShareAcknowledgeResponseShareAcknowledgeTopicResponse {
+export interface ShareAcknowledgeResponseTopicResponse {
   topicId: string;
   partitions: ShareAcknowledgeResponsePartitionData[];
 }
 
-function readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r: Reader, v: number): ShareAcknowledgeResponseShareAcknowledgeTopicResponse {
+function readShareAcknowledgeResponseTopicResponse(r: Reader, v: number): ShareAcknowledgeResponseTopicResponse {
   const flex = true;
   let topicId: string = zeroUuid;
   let partitions: ShareAcknowledgeResponsePartitionData[] = [];
@@ -327,7 +327,7 @@ function readShareAcknowledgeResponseShareAcknowledgeTopicResponse(r: Reader, v:
   return { topicId, partitions };
 }
 
-function writeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w: Writer, v: number, m: Input<ShareAcknowledgeResponseShareAcknowledgeTopicResponse>): void {
+function writeShareAcknowledgeResponseTopicResponse(w: Writer, v: number, m: Input<ShareAcknowledgeResponseTopicResponse>): void {
   const flex = true;
   {
     const x = m.topicId === undefined ? zeroUuid : m.topicId;

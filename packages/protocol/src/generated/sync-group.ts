@@ -12,7 +12,7 @@ export interface SyncGroupRequest {
   groupInstanceId: string | null;
   protocolType: string | null;
   protocolName: string | null;
-  assignments: SyncGroupRequestSyncGroupRequestAssignment[];
+  assignments: SyncGroupRequestAssignment[];
 }
 
 function readBodySyncGroupRequest(r: Reader, v: number): SyncGroupRequest {
@@ -23,7 +23,7 @@ function readBodySyncGroupRequest(r: Reader, v: number): SyncGroupRequest {
   let groupInstanceId: string | null = null;
   let protocolType: string | null = null;
   let protocolName: string | null = null;
-  let assignments: SyncGroupRequestSyncGroupRequestAssignment[] = [];
+  let assignments: SyncGroupRequestAssignment[] = [];
   r.path = "SyncGroupRequest.groupId";
   groupId = r.string(flex);
   r.path = "SyncGroupRequest.generationId";
@@ -46,8 +46,8 @@ function readBodySyncGroupRequest(r: Reader, v: number): SyncGroupRequest {
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: SyncGroupRequestSyncGroupRequestAssignment[] = [];
-      for (let i = 0; i < n; i++) a.push(readSyncGroupRequestSyncGroupRequestAssignment(r, v));
+      const a: SyncGroupRequestAssignment[] = [];
+      for (let i = 0; i < n; i++) a.push(readSyncGroupRequestAssignment(r, v));
       assignments = a;
     }
   }
@@ -89,7 +89,7 @@ function writeBodySyncGroupRequest(w: Writer, v: number, m: Input<SyncGroupReque
     const x = m.assignments === undefined ? [] : m.assignments;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeSyncGroupRequestSyncGroupRequestAssignment(w, v, e);
+      for (const e of x) writeSyncGroupRequestAssignment(w, v, e);
     }
   }
   if (flex) {
@@ -97,12 +97,12 @@ function writeBodySyncGroupRequest(w: Writer, v: number, m: Input<SyncGroupReque
   }
 }
 
-export interface SyncGroupRequestSyncGroupRequestAssignment {
+export interface SyncGroupRequestAssignment {
   memberId: string;
   assignment: Uint8Array;
 }
 
-function readSyncGroupRequestSyncGroupRequestAssignment(r: Reader, v: number): SyncGroupRequestSyncGroupRequestAssignment {
+function readSyncGroupRequestAssignment(r: Reader, v: number): SyncGroupRequestAssignment {
   const flex = v >= 4;
   let memberId: string = "";
   let assignment: Uint8Array = emptyBytes;
@@ -117,7 +117,7 @@ function readSyncGroupRequestSyncGroupRequestAssignment(r: Reader, v: number): S
   return { memberId, assignment };
 }
 
-function writeSyncGroupRequestSyncGroupRequestAssignment(w: Writer, v: number, m: Input<SyncGroupRequestSyncGroupRequestAssignment>): void {
+function writeSyncGroupRequestAssignment(w: Writer, v: number, m: Input<SyncGroupRequestAssignment>): void {
   const flex = v >= 4;
   {
     const x = m.memberId === undefined ? "" : m.memberId;

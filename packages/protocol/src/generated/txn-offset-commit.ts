@@ -13,7 +13,7 @@ export interface TxnOffsetCommitRequest {
   generationId: number;
   memberId: string;
   groupInstanceId: string | null;
-  topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[];
+  topics: TxnOffsetCommitRequestTopic[];
 }
 
 function readBodyTxnOffsetCommitRequest(r: Reader, v: number): TxnOffsetCommitRequest {
@@ -25,7 +25,7 @@ function readBodyTxnOffsetCommitRequest(r: Reader, v: number): TxnOffsetCommitRe
   let generationId: number = -1;
   let memberId: string = "";
   let groupInstanceId: string | null = null;
-  let topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[] = [];
+  let topics: TxnOffsetCommitRequestTopic[] = [];
   r.path = "TxnOffsetCommitRequest.transactionalId";
   transactionalId = r.string(flex);
   r.path = "TxnOffsetCommitRequest.groupId";
@@ -50,8 +50,8 @@ function readBodyTxnOffsetCommitRequest(r: Reader, v: number): TxnOffsetCommitRe
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r, v));
+      const a: TxnOffsetCommitRequestTopic[] = [];
+      for (let i = 0; i < n; i++) a.push(readTxnOffsetCommitRequestTopic(r, v));
       topics = a;
     }
   }
@@ -99,7 +99,7 @@ function writeBodyTxnOffsetCommitRequest(w: Writer, v: number, m: Input<TxnOffse
     const x = m.topics === undefined ? [] : m.topics;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w, v, e);
+      for (const e of x) writeTxnOffsetCommitRequestTopic(w, v, e);
     }
   }
   if (flex) {
@@ -107,23 +107,23 @@ function writeBodyTxnOffsetCommitRequest(w: Writer, v: number, m: Input<TxnOffse
   }
 }
 
-export interface TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
+export interface TxnOffsetCommitRequestTopic {
   name: string;
-  partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[];
+  partitions: TxnOffsetCommitRequestPartition[];
 }
 
-function readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r: Reader, v: number): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
+function readTxnOffsetCommitRequestTopic(r: Reader, v: number): TxnOffsetCommitRequestTopic {
   const flex = v >= 3;
   let name: string = "";
-  let partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[] = [];
+  let partitions: TxnOffsetCommitRequestPartition[] = [];
   r.path = "TxnOffsetCommitRequest.topics[].name";
   name = r.string(flex);
   r.path = "TxnOffsetCommitRequest.topics[].partitions";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r, v));
+      const a: TxnOffsetCommitRequestPartition[] = [];
+      for (let i = 0; i < n; i++) a.push(readTxnOffsetCommitRequestPartition(r, v));
       partitions = a;
     }
   }
@@ -134,7 +134,7 @@ function readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r: Reader, v: num
   return { name, partitions };
 }
 
-function writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w: Writer, v: number, m: Input<TxnOffsetCommitRequestTxnOffsetCommitRequestTopic>): void {
+function writeTxnOffsetCommitRequestTopic(w: Writer, v: number, m: Input<TxnOffsetCommitRequestTopic>): void {
   const flex = v >= 3;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -144,7 +144,7 @@ function writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w: Writer, v: nu
     const x = m.partitions === undefined ? [] : m.partitions;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w, v, e);
+      for (const e of x) writeTxnOffsetCommitRequestPartition(w, v, e);
     }
   }
   if (flex) {
@@ -152,14 +152,14 @@ function writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w: Writer, v: nu
   }
 }
 
-export interface TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
+export interface TxnOffsetCommitRequestPartition {
   partitionIndex: number;
   committedOffset: bigint;
   committedLeaderEpoch: number;
   committedMetadata: string | null;
 }
 
-function readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r: Reader, v: number): TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
+function readTxnOffsetCommitRequestPartition(r: Reader, v: number): TxnOffsetCommitRequestPartition {
   const flex = v >= 3;
   let partitionIndex: number = 0;
   let committedOffset: bigint = 0n;
@@ -182,7 +182,7 @@ function readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r: Reader, v:
   return { partitionIndex, committedOffset, committedLeaderEpoch, committedMetadata };
 }
 
-function writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w: Writer, v: number, m: Input<TxnOffsetCommitRequestTxnOffsetCommitRequestPartition>): void {
+function writeTxnOffsetCommitRequestPartition(w: Writer, v: number, m: Input<TxnOffsetCommitRequestPartition>): void {
   const flex = v >= 3;
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
@@ -219,21 +219,21 @@ export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOff
 
 export interface TxnOffsetCommitResponse {
   throttleTimeMs: number;
-  topics: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[];
+  topics: TxnOffsetCommitResponseTopic[];
 }
 
 function readBodyTxnOffsetCommitResponse(r: Reader, v: number): TxnOffsetCommitResponse {
   const flex = v >= 3;
   let throttleTimeMs: number = 0;
-  let topics: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[] = [];
+  let topics: TxnOffsetCommitResponseTopic[] = [];
   r.path = "TxnOffsetCommitResponse.throttleTimeMs";
   throttleTimeMs = r.int32();
   r.path = "TxnOffsetCommitResponse.topics";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[] = [];
-      for (let i = 0; i < n; i++) a.push(readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r, v));
+      const a: TxnOffsetCommitResponseTopic[] = [];
+      for (let i = 0; i < n; i++) a.push(readTxnOffsetCommitResponseTopic(r, v));
       topics = a;
     }
   }
@@ -254,7 +254,7 @@ function writeBodyTxnOffsetCommitResponse(w: Writer, v: number, m: Input<TxnOffs
     const x = m.topics === undefined ? [] : m.topics;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w, v, e);
+      for (const e of x) writeTxnOffsetCommitResponseTopic(w, v, e);
     }
   }
   if (flex) {
@@ -262,23 +262,23 @@ function writeBodyTxnOffsetCommitResponse(w: Writer, v: number, m: Input<TxnOffs
   }
 }
 
-export interface TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
+export interface TxnOffsetCommitResponseTopic {
   name: string;
-  partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[];
+  partitions: TxnOffsetCommitResponsePartition[];
 }
 
-function readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r: Reader, v: number): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
+function readTxnOffsetCommitResponseTopic(r: Reader, v: number): TxnOffsetCommitResponseTopic {
   const flex = v >= 3;
   let name: string = "";
-  let partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[] = [];
+  let partitions: TxnOffsetCommitResponsePartition[] = [];
   r.path = "TxnOffsetCommitResponse.topics[].name";
   name = r.string(flex);
   r.path = "TxnOffsetCommitResponse.topics[].partitions";
   {
     const n = r.arrayLength(flex, 1);
     if (n === -1) r.fail("null in a non-nullable array"); {
-      const a: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[] = [];
-      for (let i = 0; i < n; i++) a.push(readTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r, v));
+      const a: TxnOffsetCommitResponsePartition[] = [];
+      for (let i = 0; i < n; i++) a.push(readTxnOffsetCommitResponsePartition(r, v));
       partitions = a;
     }
   }
@@ -289,7 +289,7 @@ function readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r: Reader, v: n
   return { name, partitions };
 }
 
-function writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Writer, v: number, m: Input<TxnOffsetCommitResponseTxnOffsetCommitResponseTopic>): void {
+function writeTxnOffsetCommitResponseTopic(w: Writer, v: number, m: Input<TxnOffsetCommitResponseTopic>): void {
   const flex = v >= 3;
   {
     const x = m.name === undefined ? "" : m.name;
@@ -299,7 +299,7 @@ function writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Writer, v: 
     const x = m.partitions === undefined ? [] : m.partitions;
     {
       w.arrayLength(x.length, flex);
-      for (const e of x) writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w, v, e);
+      for (const e of x) writeTxnOffsetCommitResponsePartition(w, v, e);
     }
   }
   if (flex) {
@@ -307,12 +307,12 @@ function writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Writer, v: 
   }
 }
 
-export interface TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
+export interface TxnOffsetCommitResponsePartition {
   partitionIndex: number;
   errorCode: number;
 }
 
-function readTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r: Reader, v: number): TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
+function readTxnOffsetCommitResponsePartition(r: Reader, v: number): TxnOffsetCommitResponsePartition {
   const flex = v >= 3;
   let partitionIndex: number = 0;
   let errorCode: number = 0;
@@ -327,7 +327,7 @@ function readTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r: Reader, 
   return { partitionIndex, errorCode };
 }
 
-function writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w: Writer, v: number, m: Input<TxnOffsetCommitResponseTxnOffsetCommitResponsePartition>): void {
+function writeTxnOffsetCommitResponsePartition(w: Writer, v: number, m: Input<TxnOffsetCommitResponsePartition>): void {
   const flex = v >= 3;
   {
     const x = m.partitionIndex === undefined ? 0 : m.partitionIndex;
