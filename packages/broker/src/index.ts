@@ -1,3 +1,12 @@
-// @samsa/broker: the single-node Kafka-compatible broker (storage, coordinators, one handler per
-// API, network server, config). It depends on @samsa/protocol only. Built from issue #3 on.
-export {};
+// @samsa/broker: the single-node Kafka-compatible broker. Its public API: start one in-process,
+// its configuration, and the storage engine for embedding and tests.
+export { startBroker } from "./broker.ts";
+export type { RunningBroker, StartBrokerOptions } from "./broker.ts";
+export { ConfigError, parseProperties, resolveBrokerConfig, settingsFromEnv, brokerSettingDefaults } from "./config.ts";
+export type { BrokerConfig } from "./config.ts";
+export { createLogger, silentLogger } from "./logger.ts";
+export type { Logger, LogLevel } from "./logger.ts";
+export { LogManager, TopicError } from "./storage/log-manager.ts";
+export type { TopicMetadata } from "./storage/log-manager.ts";
+export { MemoryFileBackend } from "./storage/memory-files.ts";
+export { NodeFileBackend } from "./storage/node-files.ts";

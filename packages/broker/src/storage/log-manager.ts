@@ -1,8 +1,10 @@
 // The storage engine of a broker: every partition log under one data directory, the topic
 // metadata (names, ids, partition counts, config overrides) persisted atomically, the recovery
-// checkpoint, the clean-shutdown marker, and the background retention and flush tasks.
+// checkpoint, the clean-shutdown marker, and the background retention, cleaner and flush tasks.
 import { randomUUID } from "node:crypto";
 import type { StorageBackend } from "./backend.ts";
+import { LogCleaner } from "./cleaner.ts";
+import type { CleanerRound, LogCleanerOptions } from "./cleaner.ts";
 import { FilePool } from "./file-pool.ts";
 import { defaultLogConfig, systemClock } from "./log-config.ts";
 import type { Clock, Durability, LogConfig } from "./log-config.ts";
@@ -26,9 +28,16 @@ interface MetadataFile {
   readonly topics: readonly TopicMetadata[];
 }
 
+interface PartitionCheckpoint {
+  readonly recoveryPoint: number;
+  readonly logStartOffset: number;
+  /** The log cleaner's checkpoint: offsets below it are compacted (absent in older files: 0). */
+  readonly cleanerCheckpoint?: number;
+}
+
 interface CheckpointFile {
   readonly version: 1;
-  readonly partitions: Readonly<Record<string, { recoveryPoint: number; logStartOffset: number }>>;
+  readonly partitions: Readonly<Record<string, PartitionCheckpoint>>;
 }
 
 export interface LogManagerOptions {
@@ -42,6 +51,8 @@ export interface LogManagerOptions {
   readonly defaults?: LogConfig;
   /** Memory for the indexes of closed segments (least recently used are unloaded beyond it). */
   readonly indexCacheBytesMax?: number;
+  /** The log cleaner's limits (compaction): key map size, I/O rate. */
+  readonly cleaner?: Omit<LogCleanerOptions, "clock">;
 }
 
 const metadataName = "meta.json";
@@ -88,6 +99,7 @@ export class LogManager {
   private readonly clock: Clock;
   private readonly pool: FilePool;
   readonly indexCache: IndexCache;
+  private readonly cleaner: LogCleaner;
   private readonly topicsByName = new Map<string, TopicMetadata>();
   private readonly logs = new Map<string, PartitionLog>();
   private timers: NodeJS.Timeout[] = [];
@@ -104,6 +116,7 @@ export class LogManager {
     this.defaults = options.defaults ?? defaultLogConfig;
     this.pool = new FilePool({ backend: options.backend, openFilesMax: options.openFilesMax ?? 1024 });
     this.indexCache = new IndexCache({ budgetBytes: options.indexCacheBytesMax ?? 64 * 1024 * 1024 });
+    this.cleaner = new LogCleaner({ ...options.cleaner, clock: this.clock });
   }
 
   /** Opens the data directory, recovering every partition log. */
@@ -153,6 +166,7 @@ export class LogManager {
           });
           truncatedBytes += opened.truncatedBytes;
           if (!cleanShutdown) recoveredLogs++;
+          manager.cleaner.setCheckpoint(opened.log, point?.cleanerCheckpoint ?? 0);
           manager.logs.set(key, opened.log);
         });
       }
@@ -323,11 +337,15 @@ export class LogManager {
     return topic === undefined ? undefined : this.configFor(topic.configs);
   }
 
-  /** Saves every log's recovery point and log start offset (atomically, in one file). */
+  /** Saves every log's recovery point, log start offset and cleaner checkpoint (atomically, in one file). */
   async checkpoint(): Promise<void> {
-    const partitions: Record<string, { recoveryPoint: number; logStartOffset: number }> = {};
+    const partitions: Record<string, PartitionCheckpoint> = {};
     for (const [key, log] of this.logs) {
-      partitions[key] = { recoveryPoint: log.recoveryPoint, logStartOffset: log.logStartOffset };
+      partitions[key] = {
+        recoveryPoint: log.recoveryPoint,
+        logStartOffset: log.logStartOffset,
+        cleanerCheckpoint: this.cleaner.checkpointOf(log),
+      };
     }
     const file: CheckpointFile = { version: 1, partitions };
     await this.backend.writeFileAtomic(`${this.dataDir}/${checkpointName}`, encodeJson(file));
@@ -354,6 +372,23 @@ export class LogManager {
     return deleted;
   }
 
+  /**
+   * Runs one round of the log cleaner over every compacted log that is due (see cleaner.ts), one
+   * partition at a time; checkpoints afterwards when something was cleaned (the swaps are
+   * durable by then, so the cleaner checkpoint never runs ahead of the disk).
+   */
+  async cleanLogs(): Promise<CleanerRound> {
+    const round = await this.cleaner.cleanLogs(this.closed ? [] : this.logs.values());
+    if (round.cleaned.length > 0 && !this.closed) await this.checkpoint();
+    return round;
+  }
+
+  /** The offset below which a partition is compacted (the cleaner checkpoint). */
+  cleanerCheckpoint(topic: string, partition: number): number | undefined {
+    const log = this.log(topic, partition);
+    return log === undefined ? undefined : this.cleaner.checkpointOf(log);
+  }
+
   /** Flushes every log (interval durability mode) and checkpoints. */
   async flushAll(): Promise<void> {
     for (const log of this.logs.values()) await log.flush();
@@ -361,10 +396,15 @@ export class LogManager {
   }
 
   /**
-   * Starts the periodic tasks: retention checks, checkpoints and (interval mode) flushes. Timers
-   * do not keep the process alive.
+   * Starts the periodic tasks: retention checks, checkpoints, log cleaning (every
+   * `cleanerBackoffMs`, 15 s by default, as Kafka's log.cleaner.backoff.ms) and (interval mode)
+   * flushes. Timers do not keep the process alive.
    */
-  startBackgroundTasks(options: { retentionCheckIntervalMs: number; checkpointIntervalMs: number }): void {
+  startBackgroundTasks(options: {
+    retentionCheckIntervalMs: number;
+    checkpointIntervalMs: number;
+    cleanerBackoffMs?: number;
+  }): void {
     const every = (ms: number, task: () => Promise<unknown>): void => {
       let running = false;
       const timer = setInterval(() => {
@@ -381,6 +421,7 @@ export class LogManager {
     };
     every(options.retentionCheckIntervalMs, () => this.applyRetention());
     every(options.checkpointIntervalMs, () => this.checkpoint());
+    every(options.cleanerBackoffMs ?? 15_000, () => this.cleanLogs());
     if (this.durability.mode === "interval") every(this.durability.intervalMs, () => this.flushAll());
   }
 
@@ -390,6 +431,7 @@ export class LogManager {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    await this.cleaner.stop();
     await this.metadataQueue;
     for (const log of this.logs.values()) await log.close();
     await this.checkpoint();
@@ -401,6 +443,7 @@ export class LogManager {
   async abandon(): Promise<void> {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
+    await this.cleaner.stop();
     await this.pool.closeAll();
   }
 }

@@ -1,0 +1,48 @@
+// Kafka's ACL operation codes, and the authorized-operations bit sets Metadata and the describe
+// APIs report. Until an authorizer exists every supported operation is allowed, as in Kafka
+// without an authorizer.
+
+export const AclOperation = {
+  READ: 3,
+  WRITE: 4,
+  CREATE: 5,
+  DELETE: 6,
+  ALTER: 7,
+  DESCRIBE: 8,
+  CLUSTER_ACTION: 9,
+  DESCRIBE_CONFIGS: 10,
+  ALTER_CONFIGS: 11,
+  IDEMPOTENT_WRITE: 12,
+} as const;
+
+function bits(...ops: number[]): number {
+  return ops.reduce((set, op) => set | (1 << op), 0);
+}
+
+const {
+  READ,
+  WRITE,
+  CREATE,
+  DELETE,
+  ALTER,
+  DESCRIBE,
+  CLUSTER_ACTION,
+  DESCRIBE_CONFIGS,
+  ALTER_CONFIGS,
+  IDEMPOTENT_WRITE,
+} = AclOperation;
+
+export const topicOperations = bits(READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS);
+export const groupOperations = bits(READ, DESCRIBE, DELETE);
+export const clusterOperations = bits(
+  CREATE,
+  CLUSTER_ACTION,
+  DESCRIBE_CONFIGS,
+  ALTER_CONFIGS,
+  IDEMPOTENT_WRITE,
+  ALTER,
+  DESCRIBE,
+);
+
+/** What a response says when the client did not ask for authorized operations. */
+export const operationsNotRequested = -2147483648;

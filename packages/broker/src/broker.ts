@@ -1,0 +1,153 @@
+// A running broker: storage, producer ids, the network server and the metrics endpoint, started
+// together and stopped cleanly. Usable in-process: `const broker = await startBroker({...})`.
+import { createServer as createHttpServer } from "node:http";
+import type { Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { resolveBrokerConfig } from "./config.ts";
+import type { BrokerConfig } from "./config.ts";
+import type { BrokerState } from "./context.ts";
+import { createLogger } from "./logger.ts";
+import type { Logger } from "./logger.ts";
+import { Metrics } from "./metrics.ts";
+import { ProducerIds } from "./producer-ids.ts";
+import { startNetworkServer } from "./server.ts";
+import type { StorageBackend } from "./storage/backend.ts";
+import { MemoryFileBackend } from "./storage/memory-files.ts";
+import { NodeFileBackend } from "./storage/node-files.ts";
+import { LogManager } from "./storage/log-manager.ts";
+import { systemClock } from "./storage/log-config.ts";
+
+export interface StartBrokerOptions {
+  /** Settings by Kafka name (e.g. `{"num.partitions": "3"}`), applied over the defaults. */
+  readonly settings?: Readonly<Record<string, string>>;
+  /** Shortcuts for the most common settings. */
+  readonly dataDir?: string;
+  /** `host:port`; port 0 picks a free port. Default 127.0.0.1:9092. */
+  readonly listen?: string;
+  readonly advertise?: string;
+  /** Keep everything in memory (tests, embedded use): nothing touches the disk. */
+  readonly inMemory?: boolean;
+  readonly logger?: Logger;
+}
+
+export interface RunningBroker {
+  /** `host:port` clients should bootstrap from. */
+  readonly bootstrap: string;
+  readonly port: number;
+  readonly config: BrokerConfig;
+  readonly clusterId: string;
+  /** `http://host:port` of /metrics and /health, when enabled. */
+  readonly metricsUrl: string | undefined;
+  readonly logs: LogManager;
+  /** Stops accepting connections, flushes and closes the storage cleanly. */
+  close(): Promise<void>;
+}
+
+export async function startBroker(options: StartBrokerOptions = {}): Promise<RunningBroker> {
+  const shortcuts: Record<string, string> = {};
+  if (options.dataDir !== undefined) shortcuts["log.dirs"] = options.dataDir;
+  if (options.listen !== undefined) shortcuts["listeners"] = `PLAINTEXT://${options.listen}`;
+  if (options.advertise !== undefined) shortcuts["advertised.listeners"] = `PLAINTEXT://${options.advertise}`;
+  const config = resolveBrokerConfig(options.settings ?? {}, shortcuts);
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const backend: StorageBackend = options.inMemory === true ? new MemoryFileBackend() : new NodeFileBackend();
+  const dataDir = options.inMemory === true ? "/samsa" : config.dataDir;
+  const started = Date.now();
+  const {
+    manager: logs,
+    truncatedBytes,
+    recoveredLogs,
+  } = await LogManager.open({
+    backend,
+    dataDir,
+    durability: config.durability,
+    defaults: config.logDefaults,
+    openFilesMax: config.openFilesMax,
+  });
+  if (recoveredLogs > 0)
+    logger.log("warn", "recovered after an unclean shutdown", { logs: recoveredLogs, truncatedBytes });
+  logs.startBackgroundTasks({
+    retentionCheckIntervalMs: config.retentionCheckIntervalMs,
+    checkpointIntervalMs: config.checkpointIntervalMs,
+  });
+  const producerIds = await ProducerIds.open({ backend, dataDir });
+  const metrics = new Metrics();
+  const closing = new AbortController();
+  const advertised = {
+    host: config.advertise?.host ?? config.listen.host,
+    port: config.advertise?.port ?? config.listen.port,
+  };
+  const state: BrokerState = {
+    config,
+    logs,
+    clock: systemClock,
+    logger,
+    metrics,
+    producerIds,
+    advertised,
+    closing: closing.signal,
+  };
+  let network;
+  try {
+    network = await startNetworkServer({ host: config.listen.host, port: config.listen.port, broker: state });
+  } catch (error) {
+    await logs.close();
+    throw error;
+  }
+  // With port 0 the real port is known only now; advertise it unless told otherwise.
+  if (config.advertise === undefined) advertised.port = network.address.port;
+  let http: HttpServer | undefined;
+  let metricsUrl: string | undefined;
+  if (config.metricsListen !== undefined) {
+    http = createHttpServer((req, res) => {
+      if (req.url === "/metrics") {
+        const partitions = logs.allLogs().map((l) => ({
+          topic: l.topic,
+          partition: l.partition,
+          sizeBytes: l.sizeBytes,
+          logStartOffset: l.logStartOffset,
+          logEndOffset: l.logEndOffset,
+          highWatermark: l.highWatermark,
+        }));
+        res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(metrics.render(partitions));
+      } else if (req.url === "/health") {
+        res
+          .writeHead(200, { "content-type": "application/json" })
+          .end(JSON.stringify({ status: "ok", clusterId: logs.clusterId }));
+      } else res.writeHead(404).end();
+    });
+    const listen = config.metricsListen;
+    await new Promise<void>((resolve, reject) => {
+      http?.once("error", reject);
+      http?.listen({ host: listen.host, port: listen.port }, () => resolve());
+    });
+    const a = http.address() as AddressInfo;
+    metricsUrl = `http://${listen.host}:${a.port}`;
+  }
+  logger.log("info", "broker started", {
+    listen: `${network.address.host}:${network.address.port}`,
+    advertised: `${advertised.host}:${advertised.port}`,
+    dataDir: options.inMemory === true ? "(memory)" : config.dataDir,
+    durability: config.durability.mode,
+    startupMs: Date.now() - started,
+  });
+  let closed: Promise<void> | undefined;
+  return {
+    bootstrap: `${advertised.host}:${advertised.port}`,
+    port: network.address.port,
+    config,
+    clusterId: logs.clusterId,
+    metricsUrl,
+    logs,
+    close() {
+      closed ??= (async () => {
+        closing.abort();
+        await network.close();
+        if (http !== undefined) await new Promise<void>((resolve) => http?.close(() => resolve()));
+        await logs.close();
+        logger.log("info", "broker stopped", {});
+      })();
+      return closed;
+    },
+  };
+}

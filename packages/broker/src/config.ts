@@ -1,0 +1,295 @@
+// Broker configuration by Kafka's setting names (plus a few `samsa.*` ones), from a
+// .properties file, SAMSA_* environment variables and explicit overrides. Unknown or invalid
+// settings stop startup with a message naming the setting.
+import { defaultLogConfig } from "./storage/log-config.ts";
+import type { Durability, LogConfig } from "./storage/log-config.ts";
+import { applyTopicConfigs } from "./storage/topic-config.ts";
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface BrokerConfig {
+  readonly nodeId: number;
+  readonly dataDir: string;
+  readonly listen: HostPort;
+  /** What clients are told to connect to; defaults to the listen address. */
+  readonly advertise: HostPort | undefined;
+  readonly numPartitions: number;
+  readonly defaultReplicationFactor: number;
+  readonly autoCreateTopics: boolean;
+  readonly socketRequestBytesMax: number;
+  readonly connectionsMax: number;
+  readonly connectionsPerIpMax: number;
+  readonly connectionIdleMs: number;
+  /** A request must arrive whole within this long once its first byte did (slow-loris guard). */
+  readonly requestReadTimeoutMs: number;
+  /** Bytes of requests in flight plus responses not yet written, per connection, before reading pauses. */
+  readonly connectionInflightBytesMax: number;
+  /** Requests in flight per connection before reading pauses. */
+  readonly connectionInflightRequestsMax: number;
+  readonly durability: Durability;
+  /** Broker-level defaults of topic settings (log.* names). */
+  readonly logDefaults: LogConfig;
+  readonly retentionCheckIntervalMs: number;
+  readonly checkpointIntervalMs: number;
+  readonly openFilesMax: number;
+  /** HTTP listener for /metrics and /health; undefined turns it off. */
+  readonly metricsListen: HostPort | undefined;
+  readonly logLevel: "debug" | "info" | "warn" | "error";
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  readonly setting: string;
+  constructor(setting: string, message: string) {
+    super(`${setting}: ${message}`);
+    this.setting = setting;
+  }
+}
+
+type Settings = Readonly<Record<string, string>>;
+
+function int(name: string, value: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const trimmed = value.trim();
+  if (!/^-?\d+$/.test(trimmed)) throw new ConfigError(name, `expected an integer, got ${JSON.stringify(value)}`);
+  const n = Number(trimmed);
+  // Kafka writes "no limit" as Long.MAX_VALUE; clamp what JavaScript cannot hold exactly.
+  if (!Number.isSafeInteger(n)) return n > 0 ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
+  if (n < min || n > max) throw new ConfigError(name, `${n} is outside ${min}..${max}`);
+  return n;
+}
+
+function bool(name: string, value: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (v === "true") return true;
+  if (v === "false") return false;
+  throw new ConfigError(name, `expected true or false, got ${JSON.stringify(value)}`);
+}
+
+export function parseHostPort(name: string, value: string): HostPort {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value.trim());
+  if (m === null) throw new ConfigError(name, `expected HOST:PORT, got ${JSON.stringify(value)}`);
+  const port = Number(m[3]);
+  if (port < 0 || port > 65535) throw new ConfigError(name, `port ${port} is outside 0..65535`);
+  return { host: m[1] ?? m[2] ?? "", port };
+}
+
+/** `PLAINTEXT://host:port` (the only listener kind until security lands) or `host:port`. */
+function parseListener(name: string, value: string): HostPort {
+  const first = value.split(",")[0]?.trim() ?? "";
+  const m = /^(?:([A-Za-z_]+):\/\/)?(.*)$/.exec(first);
+  const protocol = m?.[1];
+  if (protocol !== undefined && protocol.toUpperCase() !== "PLAINTEXT") {
+    throw new ConfigError(name, `listener protocol ${protocol} is not supported yet (only PLAINTEXT)`);
+  }
+  return parseHostPort(name, m?.[2] ?? first);
+}
+
+/** Kafka's log.* broker settings that set topic defaults, by the topic setting they default. */
+const logDefaultNames: Readonly<Record<string, string>> = {
+  "log.segment.bytes": "segment.bytes",
+  "log.roll.ms": "segment.ms",
+  "log.index.interval.bytes": "index.interval.bytes",
+  "message.max.bytes": "max.message.bytes",
+  "log.message.timestamp.type": "message.timestamp.type",
+  "log.message.timestamp.before.max.ms": "message.timestamp.before.max.ms",
+  "log.message.timestamp.after.max.ms": "message.timestamp.after.max.ms",
+  "log.retention.ms": "retention.ms",
+  "log.retention.bytes": "retention.bytes",
+  "log.cleanup.policy": "cleanup.policy",
+  "log.cleaner.delete.retention.ms": "delete.retention.ms",
+  "log.cleaner.min.cleanable.ratio": "min.cleanable.dirty.ratio",
+  "log.cleaner.min.compaction.lag.ms": "min.compaction.lag.ms",
+};
+
+/** Every setting the broker accepts, with its default (as Kafka writes it). */
+export const brokerSettingDefaults: Readonly<Record<string, string>> = {
+  "node.id": "0",
+  "log.dirs": "./data",
+  listeners: "PLAINTEXT://127.0.0.1:9092",
+  "advertised.listeners": "",
+  "num.partitions": "1",
+  "default.replication.factor": "1",
+  "auto.create.topics.enable": "true",
+  "socket.request.max.bytes": "104857600",
+  "max.connections": "2147483647",
+  "max.connections.per.ip": "2147483647",
+  "connections.max.idle.ms": "600000",
+  "log.retention.check.interval.ms": "300000",
+  "log.flush.offset.checkpoint.interval.ms": "60000",
+  "log.segment.bytes": "1073741824",
+  "log.roll.ms": "604800000",
+  "log.roll.hours": "168",
+  "log.index.interval.bytes": "4096",
+  "message.max.bytes": "1048588",
+  "log.message.timestamp.type": "CreateTime",
+  "log.message.timestamp.before.max.ms": "9223372036854775807",
+  "log.message.timestamp.after.max.ms": "3600000",
+  "log.retention.ms": "604800000",
+  "log.retention.minutes": "10080",
+  "log.retention.hours": "168",
+  "log.retention.bytes": "-1",
+  "log.cleanup.policy": "delete",
+  "log.cleaner.delete.retention.ms": "86400000",
+  "log.cleaner.min.cleanable.ratio": "0.5",
+  "log.cleaner.min.compaction.lag.ms": "0",
+  "samsa.log.durability": "fsync",
+  "samsa.log.flush.interval.ms": "1000",
+  "samsa.open.files.max": "1024",
+  "samsa.request.read.timeout.ms": "30000",
+  "samsa.connection.inflight.bytes.max": "104857600",
+  "samsa.connection.inflight.requests.max": "100",
+  "samsa.metrics.listen": "",
+  "samsa.log.level": "info",
+};
+
+/** Accepted for compatibility with Kafka configs, but with no effect on a single node. */
+const ignoredSettings = new Set([
+  "process.roles",
+  "controller.quorum.voters",
+  "controller.quorum.bootstrap.servers",
+  "controller.listener.names",
+  "inter.broker.listener.name",
+  "listener.security.protocol.map",
+  "offsets.topic.replication.factor",
+  "transaction.state.log.replication.factor",
+  "transaction.state.log.min.isr",
+  "min.insync.replicas",
+  "num.network.threads",
+  "num.io.threads",
+  "num.recovery.threads.per.data.dir",
+  "socket.send.buffer.bytes",
+  "socket.receive.buffer.bytes",
+  "broker.id",
+  "log.dir",
+]);
+
+/** Parses a Java-style .properties text: `key=value` or `key: value`, `#`/`!` comments, `\` continuations. */
+export function parseProperties(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    let line = (lines[i] ?? "").trimStart();
+    if (line === "" || line.startsWith("#") || line.startsWith("!")) continue;
+    while (line.endsWith("\\") && i + 1 < lines.length) line = line.slice(0, -1) + (lines[++i] ?? "").trimStart();
+    const m = /^([^=:\s]+)\s*[=:\s]\s*(.*)$/.exec(line);
+    if (m === null) out[line.trim()] = "";
+    else out[m[1] ?? ""] = (m[2] ?? "").trim();
+  }
+  return out;
+}
+
+/** SAMSA_LOG_RETENTION_MS=… → log.retention.ms=… (lower case, underscores to dots). */
+export function settingsFromEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (!key.startsWith("SAMSA_") || value === undefined) continue;
+    const name = key.slice("SAMSA_".length).toLowerCase().replaceAll("_", ".");
+    // SAMSA_BROKERS and SAMSA_TEST_* belong to the CLI and tests, not the broker.
+    if (name === "brokers" || name.startsWith("test.") || name.startsWith("bench.") || name.startsWith("fuzz."))
+      continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * Builds the broker config from layered settings (later layers win). Throws ConfigError naming
+ * the first unknown or invalid setting.
+ */
+export function resolveBrokerConfig(...layers: readonly Settings[]): BrokerConfig {
+  const given: Record<string, string> = {};
+  for (const layer of layers) Object.assign(given, layer);
+  for (const name of Object.keys(given)) {
+    if (!(name in brokerSettingDefaults) && !ignoredSettings.has(name)) {
+      throw new ConfigError(name, "unknown setting");
+    }
+  }
+  if (given["log.dir"] !== undefined && given["log.dirs"] === undefined) given["log.dirs"] = given["log.dir"];
+  const s = (name: string): string => given[name] ?? brokerSettingDefaults[name] ?? "";
+  const has = (name: string): boolean => given[name] !== undefined;
+
+  const logDirs = s("log.dirs")
+    .split(",")
+    .map((d) => d.trim())
+    .filter(Boolean);
+  if (logDirs.length !== 1) throw new ConfigError("log.dirs", "exactly one data directory is supported");
+  const durabilityMode = s("samsa.log.durability");
+  let durability: Durability;
+  if (durabilityMode === "fsync" || durabilityMode === "os") durability = { mode: durabilityMode };
+  else if (durabilityMode === "interval") {
+    durability = {
+      mode: "interval",
+      intervalMs: int("samsa.log.flush.interval.ms", s("samsa.log.flush.interval.ms"), 1),
+    };
+  } else
+    throw new ConfigError(
+      "samsa.log.durability",
+      `expected fsync, interval or os, got ${JSON.stringify(durabilityMode)}`,
+    );
+
+  // Topic defaults: log.* names mapped onto topic settings; Kafka's hours/minutes variants too.
+  const topicDefaults: Record<string, string> = {};
+  for (const [brokerName, topicName] of Object.entries(logDefaultNames)) {
+    if (has(brokerName)) topicDefaults[topicName] = s(brokerName);
+  }
+  if (!has("log.retention.ms")) {
+    if (has("log.retention.minutes")) {
+      topicDefaults["retention.ms"] = String(int("log.retention.minutes", s("log.retention.minutes"), -1) * 60_000);
+    } else if (has("log.retention.hours")) {
+      topicDefaults["retention.ms"] = String(int("log.retention.hours", s("log.retention.hours"), -1) * 3_600_000);
+    }
+  }
+  if (!has("log.roll.ms") && has("log.roll.hours")) {
+    topicDefaults["segment.ms"] = String(int("log.roll.hours", s("log.roll.hours"), 1) * 3_600_000);
+  }
+  const applied = applyTopicConfigs(defaultLogConfig, topicDefaults);
+  if ("error" in applied) {
+    const brokerName =
+      Object.entries(logDefaultNames).find(([, t]) => t === applied.error.name)?.[0] ?? applied.error.name;
+    throw new ConfigError(brokerName, applied.error.message);
+  }
+  const level = s("samsa.log.level");
+  if (level !== "debug" && level !== "info" && level !== "warn" && level !== "error") {
+    throw new ConfigError("samsa.log.level", `expected debug, info, warn or error, got ${JSON.stringify(level)}`);
+  }
+  const metrics = s("samsa.metrics.listen");
+  const advertised = s("advertised.listeners");
+  return {
+    nodeId: int("node.id", s("node.id"), 0, 2 ** 31 - 1),
+    dataDir: logDirs[0] ?? "./data",
+    listen: parseListener("listeners", s("listeners")),
+    advertise: advertised === "" ? undefined : parseListener("advertised.listeners", advertised),
+    numPartitions: int("num.partitions", s("num.partitions"), 1, 100_000),
+    defaultReplicationFactor: int("default.replication.factor", s("default.replication.factor"), 1, 1),
+    autoCreateTopics: bool("auto.create.topics.enable", s("auto.create.topics.enable")),
+    socketRequestBytesMax: int("socket.request.max.bytes", s("socket.request.max.bytes"), 1024, 2 ** 31 - 1),
+    connectionsMax: int("max.connections", s("max.connections"), 1),
+    connectionsPerIpMax: int("max.connections.per.ip", s("max.connections.per.ip"), 1),
+    connectionIdleMs: int("connections.max.idle.ms", s("connections.max.idle.ms"), 1),
+    requestReadTimeoutMs: int("samsa.request.read.timeout.ms", s("samsa.request.read.timeout.ms"), 1),
+    connectionInflightBytesMax: int(
+      "samsa.connection.inflight.bytes.max",
+      s("samsa.connection.inflight.bytes.max"),
+      1024,
+    ),
+    connectionInflightRequestsMax: int(
+      "samsa.connection.inflight.requests.max",
+      s("samsa.connection.inflight.requests.max"),
+      1,
+    ),
+    durability,
+    logDefaults: applied.config,
+    retentionCheckIntervalMs: int("log.retention.check.interval.ms", s("log.retention.check.interval.ms"), 1),
+    checkpointIntervalMs: int(
+      "log.flush.offset.checkpoint.interval.ms",
+      s("log.flush.offset.checkpoint.interval.ms"),
+      1,
+    ),
+    openFilesMax: int("samsa.open.files.max", s("samsa.open.files.max"), 8),
+    metricsListen: metrics === "" ? undefined : parseHostPort("samsa.metrics.listen", metrics),
+    logLevel: level,
+  };
+}

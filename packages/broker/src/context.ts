@@ -1,0 +1,45 @@
+// What request handlers see: the broker's shared state and the request's own context, and the
+// shape of a handler. One handler file per Kafka API lives in ./handlers/.
+import type { ApiKey, Input, RequestByKey, RequestHeader, ResponseByKey } from "@samsa/protocol";
+import type { BrokerConfig } from "./config.ts";
+import type { Logger } from "./logger.ts";
+import type { Metrics } from "./metrics.ts";
+import type { Clock } from "./storage/log-config.ts";
+import type { LogManager } from "./storage/log-manager.ts";
+import type { ProducerIds } from "./producer-ids.ts";
+
+export interface BrokerState {
+  readonly config: BrokerConfig;
+  readonly logs: LogManager;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly producerIds: ProducerIds;
+  /** The address clients are told to connect to. */
+  readonly advertised: { readonly host: string; readonly port: number };
+  /** Resolved when the broker starts shutting down: long polls end early. */
+  readonly closing: AbortSignal;
+}
+
+export interface RequestContext {
+  readonly broker: BrokerState;
+  readonly header: RequestHeader;
+  readonly apiVersion: number;
+  readonly connectionId: string;
+  readonly clientAddress: string;
+}
+
+/** Returned by a handler when the request gets no response (Produce with acks=0). */
+export const noResponse: unique symbol = Symbol("noResponse");
+
+export interface Handler<K extends ApiKey> {
+  readonly apiKey: K;
+  /** Versions this broker serves; advertised in ApiVersions. */
+  readonly versions: { readonly min: number; readonly max: number };
+  handle(context: RequestContext, request: RequestByKey[K]): Promise<Input<ResponseByKey[K]> | typeof noResponse>;
+}
+
+/** Defines a handler with its types checked against the API key. */
+export function defineHandler<K extends ApiKey>(handler: Handler<K>): Handler<K> {
+  return handler;
+}

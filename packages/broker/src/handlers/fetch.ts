@@ -1,0 +1,147 @@
+// Fetch: reads stored batches for each partition (bytes straight from storage, referenced — not
+// copied — into the response), honouring partition and total byte limits, and long-polls until
+// min.bytes arrive or max.wait.ms passes, woken by produce. Fetch sessions: the broker answers
+// with session id 0 ("no session"), which tells clients to keep sending full fetch requests.
+import { ApiKey, ErrorCode } from "@samsa/protocol";
+import type { FetchResponseFetchableTopicResponse, FetchResponsePartitionData, Input } from "@samsa/protocol";
+import { defineHandler } from "../context.ts";
+import type { BrokerState } from "../context.ts";
+import type { PartitionLog } from "../storage/partition-log.ts";
+import { topicById } from "../topics.ts";
+
+const leaderEpoch = 0;
+const readCommitted = 1;
+
+interface Wanted {
+  readonly topic: string;
+  readonly topicId: string;
+  readonly partition: number;
+  readonly fetchOffset: number;
+  readonly partitionMaxBytes: number;
+  readonly currentLeaderEpoch: number;
+  /** Set when the topic or partition is unknown. */
+  readonly errorCode: number;
+  readonly log: PartitionLog | undefined;
+}
+
+function epochError(currentLeaderEpoch: number): number {
+  if (currentLeaderEpoch < 0 || currentLeaderEpoch === leaderEpoch) return 0;
+  return currentLeaderEpoch > leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
+}
+
+/** One pass over the wanted partitions; returns the response parts and the bytes they carry. */
+async function readAll(
+  wanted: readonly Wanted[],
+  options: { maxBytes: number; isolationLevel: number },
+): Promise<{ partitions: Input<FetchResponsePartitionData>[]; bytes: number; errors: boolean }> {
+  let bytes = 0;
+  let errors = false;
+  const partitions: Input<FetchResponsePartitionData>[] = [];
+  for (const w of wanted) {
+    const log = w.log;
+    const base = { partitionIndex: w.partition, preferredReadReplica: -1 };
+    const errorCode = w.errorCode !== 0 ? w.errorCode : epochError(w.currentLeaderEpoch);
+    if (log === undefined || errorCode !== 0) {
+      errors = true;
+      partitions.push({
+        ...base,
+        errorCode,
+        highWatermark: -1n,
+        lastStableOffset: -1n,
+        logStartOffset: -1n,
+        records: null,
+      });
+      continue;
+    }
+    const committed = options.isolationLevel === readCommitted;
+    // Kafka's rule: the first partition with data gets at least one whole batch, whatever the limits.
+    const budget = Math.max(0, Math.min(w.partitionMaxBytes, options.maxBytes - bytes));
+    const read = await log.read({
+      offset: w.fetchOffset,
+      maxBytes: budget,
+      minOneBatch: bytes === 0,
+      maxOffset: committed ? log.lastStableOffset : log.highWatermark,
+    });
+    if (read.errorCode !== 0) errors = true;
+    bytes += read.records.length;
+    partitions.push({
+      ...base,
+      errorCode: read.errorCode,
+      highWatermark: BigInt(read.highWatermark),
+      lastStableOffset: BigInt(log.lastStableOffset),
+      logStartOffset: BigInt(read.logStartOffset),
+      abortedTransactions: committed ? [] : null,
+      currentLeader: { leaderId: -1, leaderEpoch: -1 },
+      records: read.records,
+    });
+  }
+  return { partitions, bytes, errors };
+}
+
+/** Resolves when any of the logs' high watermarks moves, after `timeoutMs`, or on shutdown. */
+function waitForData(broker: BrokerState, logs: readonly PartitionLog[], timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const unsubscribes: (() => void)[] = [];
+    const done = (): void => {
+      clearTimeout(timer);
+      broker.closing.removeEventListener("abort", done);
+      for (const u of unsubscribes) u();
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    broker.closing.addEventListener("abort", done);
+    for (const log of logs) unsubscribes.push(log.onHighWatermark(done));
+  });
+}
+
+export const fetchHandler = defineHandler({
+  apiKey: ApiKey.Fetch,
+  versions: { min: 4, max: 17 },
+  async handle(context, request) {
+    const { broker, apiVersion } = context;
+    const byId = apiVersion >= 13;
+    if (request.sessionId !== 0) {
+      // This broker never creates sessions, so no session id a client sends can be known.
+      return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
+    }
+    const wanted: Wanted[] = [];
+    for (const t of request.topics) {
+      const meta = byId ? topicById(broker, t.topicId) : broker.logs.topic(t.topic);
+      const topicError =
+        meta === undefined ? (byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) : 0;
+      for (const p of t.partitions) {
+        const log = meta === undefined ? undefined : broker.logs.log(meta.name, p.partition);
+        wanted.push({
+          topic: meta?.name ?? t.topic,
+          topicId: meta?.topicId ?? t.topicId,
+          partition: p.partition,
+          fetchOffset: Number(p.fetchOffset),
+          partitionMaxBytes: p.partitionMaxBytes,
+          currentLeaderEpoch: p.currentLeaderEpoch,
+          errorCode: topicError !== 0 ? topicError : log === undefined ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : 0,
+          log,
+        });
+      }
+    }
+    const options = { maxBytes: request.maxBytes, isolationLevel: request.isolationLevel };
+    const deadline = Date.now() + Math.max(0, request.maxWaitMs);
+    let result = await readAll(wanted, options);
+    const logs = wanted.map((w) => w.log).filter((l): l is PartitionLog => l !== undefined);
+    while (result.bytes < request.minBytes && !result.errors && !broker.closing.aborted) {
+      const left = deadline - Date.now();
+      if (left <= 0 || logs.length === 0) break;
+      await waitForData(broker, logs, left);
+      result = await readAll(wanted, options);
+    }
+    // Group the partitions back into their topics, in request order.
+    const responses: Input<FetchResponseFetchableTopicResponse>[] = [];
+    let i = 0;
+    for (const t of request.topics) {
+      const first = wanted[i];
+      const parts = result.partitions.slice(i, i + t.partitions.length);
+      i += t.partitions.length;
+      responses.push({ topic: first?.topic ?? t.topic, topicId: first?.topicId ?? t.topicId, partitions: parts });
+    }
+    return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses };
+  },
+});

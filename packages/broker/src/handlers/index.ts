@@ -1,0 +1,62 @@
+// The handler registry: one handler per Kafka API (one file each in this folder). It decides
+// what the broker serves and so drives ApiVersions.
+import { apiSpecs } from "@samsa/protocol";
+import type { ApiKey, Reader, RequestByKey } from "@samsa/protocol";
+import type { Handler, RequestContext } from "../context.ts";
+import { noResponse } from "../context.ts";
+import { apiVersionsHandler } from "./api-versions.ts";
+import { fetchHandler } from "./fetch.ts";
+import { initProducerIdHandler } from "./init-producer-id.ts";
+import { listOffsetsHandler } from "./list-offsets.ts";
+import { metadataHandler } from "./metadata.ts";
+import { produceHandler } from "./produce.ts";
+
+/** A handler with its request decoder, types erased for dispatch by API key. */
+export interface RegisteredApi {
+  readonly apiKey: ApiKey;
+  readonly versions: { readonly min: number; readonly max: number };
+  decode(reader: Reader, version: number): unknown;
+  run(context: RequestContext, body: unknown): Promise<unknown>;
+}
+
+function register<K extends ApiKey>(handler: Handler<K>): RegisteredApi {
+  const spec = apiSpecs[handler.apiKey];
+  if (handler.versions.min < spec.versions.min || handler.versions.max > spec.versions.max) {
+    throw new Error(`handler for ${spec.name} serves versions the protocol layer lacks`);
+  }
+  return {
+    apiKey: handler.apiKey,
+    versions: handler.versions,
+    decode: (reader, version) => spec.decodeRequest(reader, version),
+    run: (context, body) => handler.handle(context, body as RequestByKey[K]),
+  };
+}
+
+const registry = new Map<number, RegisteredApi>(
+  [
+    register(apiVersionsHandler),
+    register(metadataHandler),
+    register(produceHandler),
+    register(fetchHandler),
+    register(listOffsetsHandler),
+    register(initProducerIdHandler),
+  ].map((h) => [h.apiKey, h]),
+);
+
+export function handlerFor(apiKey: number): RegisteredApi | undefined {
+  return registry.get(apiKey);
+}
+
+/** What ApiVersions advertises: exactly the APIs and versions with a handler. */
+export function advertisedApis(): { apiKey: number; minVersion: number; maxVersion: number }[] {
+  return [...registry.values()]
+    .sort((a, b) => a.apiKey - b.apiKey)
+    .map((h) => ({ apiKey: h.apiKey, minVersion: h.versions.min, maxVersion: h.versions.max }));
+}
+
+export function supportedVersions(apiKey: number): { apiKey: number; minVersion: number; maxVersion: number } {
+  const h = registry.get(apiKey);
+  return { apiKey, minVersion: h?.versions.min ?? 0, maxVersion: h?.versions.max ?? -1 };
+}
+
+export { noResponse };

@@ -1,0 +1,78 @@
+// Metadata: this node as the only broker and controller, and the requested (or all) topics,
+// auto-creating missing ones when the client and the broker allow it.
+import { ApiKey, ErrorCode } from "@samsa/protocol";
+import type { Input, MetadataResponseTopic } from "@samsa/protocol";
+import { clusterOperations, operationsNotRequested, topicOperations } from "../authorized-operations.ts";
+import { defineHandler } from "../context.ts";
+import type { BrokerState } from "../context.ts";
+import type { TopicMetadata } from "../storage/log-manager.ts";
+import { topicById, topicOrCreate, zeroUuid } from "../topics.ts";
+
+function describeTopic(
+  broker: BrokerState,
+  topic: TopicMetadata,
+  includeOperations: boolean,
+): Input<MetadataResponseTopic> {
+  const node = broker.config.nodeId;
+  return {
+    errorCode: 0,
+    name: topic.name,
+    topicId: topic.topicId,
+    isInternal: false,
+    partitions: Array.from({ length: topic.partitions }, (_, p) => ({
+      errorCode: 0,
+      partitionIndex: p,
+      leaderId: node,
+      leaderEpoch: 0,
+      replicaNodes: [node],
+      isrNodes: [node],
+      offlineReplicas: [],
+    })),
+    topicAuthorizedOperations: includeOperations ? topicOperations : operationsNotRequested,
+  };
+}
+
+export const metadataHandler = defineHandler({
+  apiKey: ApiKey.Metadata,
+  versions: { min: 0, max: 12 },
+  async handle(context, request) {
+    const { broker, apiVersion } = context;
+    const includeOperations = request.includeTopicAuthorizedOperations;
+    // v0: an empty list means all topics; v1+: null means all, empty means none.
+    const all = request.topics === null || (apiVersion === 0 && request.topics.length === 0);
+    const topics: Input<MetadataResponseTopic>[] = [];
+    if (all) {
+      for (const t of broker.logs.topics()) topics.push(describeTopic(broker, t, includeOperations));
+    } else {
+      for (const wanted of request.topics ?? []) {
+        if (wanted.name === null) {
+          const byId = wanted.topicId === zeroUuid ? undefined : topicById(broker, wanted.topicId);
+          topics.push(
+            byId === undefined
+              ? { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: wanted.topicId, partitions: [] }
+              : describeTopic(broker, byId, includeOperations),
+          );
+          continue;
+        }
+        const found = await topicOrCreate(broker, wanted.name, request.allowAutoTopicCreation);
+        topics.push(
+          "topic" in found
+            ? describeTopic(broker, found.topic, includeOperations)
+            : { errorCode: found.errorCode, name: wanted.name, topicId: zeroUuid, partitions: [] },
+        );
+      }
+    }
+    return {
+      throttleTimeMs: 0,
+      brokers: [
+        { nodeId: broker.config.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null },
+      ],
+      clusterId: broker.logs.clusterId,
+      controllerId: broker.config.nodeId,
+      topics,
+      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations
+        ? clusterOperations
+        : operationsNotRequested,
+    };
+  },
+});

@@ -1,0 +1,74 @@
+// Produce: validates and appends each partition's batches, as stored bytes (patched in place,
+// never re-encoded); answers per partition, or not at all for acks=0.
+import { ApiKey, ErrorCode } from "@samsa/protocol";
+import type { Input, ProduceResponsePartitionProduceResponse } from "@samsa/protocol";
+import { defineHandler, noResponse } from "../context.ts";
+import type { AppendResult } from "../storage/partition-log.ts";
+
+type PartitionResponse = Input<ProduceResponsePartitionProduceResponse>;
+
+function failed(index: number, errorCode: number, errorMessage: string | null = null): PartitionResponse {
+  return {
+    index,
+    errorCode,
+    baseOffset: -1n,
+    logAppendTimeMs: -1n,
+    logStartOffset: -1n,
+    recordErrors: [],
+    errorMessage,
+  };
+}
+
+function fromAppend(index: number, result: AppendResult): PartitionResponse {
+  if ("baseOffset" in result) {
+    return {
+      index,
+      errorCode: 0,
+      baseOffset: BigInt(result.baseOffset),
+      logAppendTimeMs: BigInt(result.logAppendTimeMs),
+      logStartOffset: BigInt(result.logStartOffset),
+      recordErrors: [],
+      errorMessage: null,
+    };
+  }
+  return {
+    ...failed(index, result.errorCode, result.errorMessage),
+    recordErrors:
+      result.batchIndex === undefined
+        ? []
+        : [{ batchIndex: result.batchIndex, batchIndexErrorMessage: result.errorMessage }],
+  };
+}
+
+export const produceHandler = defineHandler({
+  apiKey: ApiKey.Produce,
+  versions: { min: 3, max: 11 },
+  async handle(context, request) {
+    const { broker } = context;
+    const acks = request.acks;
+    const valid = acks === 0 || acks === 1 || acks === -1;
+    // Appends start here, synchronously and in request order, so pipelined produce requests on
+    // one connection get their offsets in the order they were sent.
+    const topics = request.topicData.map((topic) => ({
+      name: topic.name,
+      partitions: topic.partitionData.map((p): Promise<PartitionResponse> => {
+        if (!valid) return Promise.resolve(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS));
+        if (request.transactionalId !== null) {
+          // Transactions arrive with issue #6; until then a transactional produce is refused.
+          return Promise.resolve(
+            failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "transactions are not supported yet"),
+          );
+        }
+        const log = broker.logs.log(topic.name, p.index);
+        if (log === undefined) return Promise.resolve(failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        if (p.records === null) return Promise.resolve(failed(p.index, ErrorCode.INVALID_RECORD, "no records"));
+        return log.append(p.records, { requiredAcks: acks, leaderEpoch: 0 }).then((r) => fromAppend(p.index, r));
+      }),
+    }));
+    const responses = await Promise.all(
+      topics.map(async (t) => ({ name: t.name, partitionResponses: await Promise.all(t.partitions) })),
+    );
+    if (acks === 0) return noResponse;
+    return { responses, throttleTimeMs: 0 };
+  },
+});

@@ -1,0 +1,311 @@
+// The network edge: a node:net server speaking Kafka's framing. Each connection splits its byte
+// stream into frames, dispatches every request at once (pipelining) and writes the responses in
+// request order. Limits: frame size, connections (total and per IP), idle time, time to receive a
+// whole request (slow-loris), and bytes/requests in flight per connection (reading pauses).
+// Malformed input closes that connection with a log line; nothing a client sends can crash the
+// process.
+import { createServer } from "node:net";
+import type { AddressInfo, Server, Socket } from "node:net";
+import {
+  ApiKey,
+  DecodeError,
+  decodeRequestFrameHeader,
+  encodeResponseFrame,
+  ErrorCode,
+  FrameSizeError,
+  FrameSplitter,
+  isSupportedVersion,
+} from "@samsa/protocol";
+import type { ApiKey as ApiKeyType } from "@samsa/protocol";
+import type { BrokerState, RequestContext } from "./context.ts";
+import { noResponse } from "./context.ts";
+import { handlerFor, supportedVersions } from "./handlers/index.ts";
+import type { RegisteredApi } from "./handlers/index.ts";
+
+interface Pending {
+  /** Resolves to the encoded response, or undefined when there is none (acks=0). */
+  readonly response: Promise<Uint8Array[] | undefined>;
+  done: boolean;
+  chunks: Uint8Array[] | undefined;
+  readonly requestBytes: number;
+}
+
+let connectionCounter = 0;
+
+class Connection {
+  readonly id: string;
+  private readonly socket: Socket;
+  private readonly broker: BrokerState;
+  private readonly splitter: FrameSplitter;
+  private readonly pending: Pending[] = [];
+  private inflightBytes = 0;
+  private paused = false;
+  private closed = false;
+  private lastActivityMs: number;
+  /** When the first byte of a still-incomplete request arrived. */
+  private partialSinceMs: number | undefined;
+  readonly remoteAddress: string;
+
+  constructor(socket: Socket, broker: BrokerState) {
+    this.id = `c${++connectionCounter}`;
+    this.socket = socket;
+    this.broker = broker;
+    this.remoteAddress = socket.remoteAddress ?? "unknown";
+    this.splitter = new FrameSplitter({ frameBytesMax: broker.config.socketRequestBytesMax });
+    this.lastActivityMs = Date.now();
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("error", (error) => this.close(`socket error: ${error.message}`, "debug"));
+    socket.on("close", () => this.close("peer closed", "debug"));
+    socket.on("drain", () => this.maybeResume());
+  }
+
+  /** Called periodically: closes idle connections and requests that arrive too slowly. */
+  sweep(nowMs: number): void {
+    const { connectionIdleMs, requestReadTimeoutMs } = this.broker.config;
+    if (this.partialSinceMs !== undefined && nowMs - this.partialSinceMs > requestReadTimeoutMs) {
+      this.close(`request not received whole within ${requestReadTimeoutMs} ms`, "warn");
+    } else if (this.pending.length === 0 && nowMs - this.lastActivityMs > connectionIdleMs) {
+      this.close(`idle for more than ${connectionIdleMs} ms`, "info");
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.lastActivityMs = Date.now();
+    this.broker.metrics.bytesIn += chunk.length;
+    let frames: Uint8Array[];
+    try {
+      frames = this.splitter.push(chunk);
+    } catch (error) {
+      if (error instanceof FrameSizeError) {
+        this.broker.metrics.protocolErrors++;
+        this.close(`request size ${error.size} exceeds socket.request.max.bytes`, "warn");
+        return;
+      }
+      throw error;
+    }
+    this.partialSinceMs = this.splitter.bufferedBytes > 0 ? (this.partialSinceMs ?? Date.now()) : undefined;
+    for (const frame of frames) {
+      if (this.closed) return;
+      this.dispatch(frame);
+    }
+    this.maybePause();
+  }
+
+  private dispatch(frame: Uint8Array): void {
+    let decoded;
+    try {
+      decoded = decodeRequestFrameHeader(frame);
+    } catch (error) {
+      this.protocolError(error);
+      return;
+    }
+    const { header } = decoded;
+    const apiKey = header.requestApiKey;
+    const apiVersion = header.requestApiVersion;
+    const handler = handlerFor(apiKey);
+    const startedNs = process.hrtime.bigint();
+    let response: Promise<Uint8Array[] | undefined>;
+    if (handler === undefined || !decoded.supported || !isServed(handler, apiVersion)) {
+      if (apiKey === ApiKey.ApiVersions) {
+        // Answer an ApiVersions version we do not know in v0 format, so the client retries with one we do.
+        response = Promise.resolve(
+          encodeResponseFrame({
+            apiKey: ApiKey.ApiVersions,
+            apiVersion: 0,
+            correlationId: header.correlationId,
+            body: { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: [supportedVersions(ApiKey.ApiVersions)] },
+          }),
+        );
+      } else {
+        this.broker.metrics.protocolErrors++;
+        this.close(`unsupported API ${apiKey} version ${apiVersion}`, "warn");
+        return;
+      }
+    } else {
+      let body;
+      try {
+        body = handler.decode(decoded.reader, apiVersion);
+      } catch (error) {
+        this.protocolError(error);
+        return;
+      }
+      const context: RequestContext = {
+        broker: this.broker,
+        header,
+        apiVersion,
+        connectionId: this.id,
+        clientAddress: this.remoteAddress,
+      };
+      response = handler.run(context, body).then((result) => {
+        if (result === noResponse) return undefined;
+        return encodeResponseFrame({
+          apiKey: apiKey as ApiKeyType,
+          apiVersion,
+          correlationId: header.correlationId,
+          body: result as never,
+        });
+      });
+    }
+    const pending: Pending = { response, done: false, chunks: undefined, requestBytes: frame.length };
+    this.inflightBytes += frame.length;
+    this.pending.push(pending);
+    response.then(
+      (chunks) => {
+        pending.done = true;
+        pending.chunks = chunks;
+        const durationSec = Number(process.hrtime.bigint() - startedNs) / 1e9;
+        this.broker.metrics.recordRequest(apiKey, durationSec, false);
+        this.flush();
+      },
+      (error: unknown) => {
+        this.broker.metrics.recordRequest(apiKey, 0, true);
+        this.broker.logger.log("error", "request failed", {
+          connection: this.id,
+          client: this.remoteAddress,
+          apiKey,
+          apiVersion,
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        });
+        this.close("a request failed unexpectedly", "error");
+      },
+    );
+  }
+
+  /** Writes the responses that are ready, in request order. */
+  private flush(): void {
+    if (this.closed) return;
+    let wrote = false;
+    while (this.pending.length > 0 && this.pending[0]?.done === true) {
+      const head = this.pending.shift();
+      if (head === undefined) break;
+      this.inflightBytes -= head.requestBytes;
+      if (head.chunks === undefined) continue;
+      if (!wrote) this.socket.cork();
+      wrote = true;
+      for (const chunk of head.chunks) {
+        this.broker.metrics.bytesOut += chunk.length;
+        this.socket.write(chunk);
+      }
+    }
+    if (wrote) this.socket.uncork();
+    this.lastActivityMs = Date.now();
+    this.maybeResume();
+  }
+
+  private overLimits(): boolean {
+    const { connectionInflightBytesMax, connectionInflightRequestsMax } = this.broker.config;
+    return (
+      this.pending.length >= connectionInflightRequestsMax ||
+      this.inflightBytes + this.socket.writableLength >= connectionInflightBytesMax
+    );
+  }
+
+  private maybePause(): void {
+    if (!this.paused && this.overLimits()) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  private maybeResume(): void {
+    if (this.paused && !this.closed && !this.overLimits()) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  private protocolError(error: unknown): void {
+    this.broker.metrics.protocolErrors++;
+    const reason =
+      error instanceof DecodeError ? error.message : error instanceof Error ? error.message : String(error);
+    this.close(`malformed request: ${reason}`, "warn");
+  }
+
+  close(reason: string, level: "debug" | "info" | "warn" | "error"): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.broker.logger.log(level, "connection closed", { connection: this.id, client: this.remoteAddress, reason });
+    this.socket.destroy();
+    this.onClose?.();
+  }
+
+  onClose: (() => void) | undefined;
+}
+
+function isServed(handler: RegisteredApi, version: number): boolean {
+  return (
+    version >= handler.versions.min && version <= handler.versions.max && isSupportedVersion(handler.apiKey, version)
+  );
+}
+
+export interface NetworkServer {
+  readonly address: { host: string; port: number };
+  readonly connectionCount: number;
+  close(): Promise<void>;
+}
+
+/** Listens on `host:port` and serves Kafka requests until closed. */
+export async function startNetworkServer(options: {
+  host: string;
+  port: number;
+  broker: BrokerState;
+}): Promise<NetworkServer> {
+  const { broker } = options;
+  const connections = new Set<Connection>();
+  const perIp = new Map<string, number>();
+  const server: Server = createServer({ noDelay: true, pauseOnConnect: false });
+  server.on("connection", (socket) => {
+    const ip = socket.remoteAddress ?? "unknown";
+    const count = perIp.get(ip) ?? 0;
+    if (connections.size >= broker.config.connectionsMax || count >= broker.config.connectionsPerIpMax) {
+      broker.metrics.connectionsRejected++;
+      broker.logger.log("warn", "connection refused: too many connections", { client: ip });
+      socket.destroy();
+      return;
+    }
+    perIp.set(ip, count + 1);
+    broker.metrics.connectionsTotal++;
+    broker.metrics.connectionsOpen++;
+    const connection = new Connection(socket, broker);
+    connection.onClose = () => {
+      connections.delete(connection);
+      broker.metrics.connectionsOpen--;
+      const left = (perIp.get(ip) ?? 1) - 1;
+      if (left <= 0) perIp.delete(ip);
+      else perIp.set(ip, left);
+    };
+    connections.add(connection);
+  });
+  server.on("error", (error) => broker.logger.log("error", "server error", { error: error.message }));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ host: options.host, port: options.port }, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const sweepMs = Math.max(
+    50,
+    Math.min(1000, broker.config.requestReadTimeoutMs / 4, broker.config.connectionIdleMs / 4),
+  );
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    for (const c of [...connections]) c.sweep(now);
+  }, sweepMs);
+  sweeper.unref();
+  const address = server.address() as AddressInfo;
+  return {
+    address: { host: address.address, port: address.port },
+    get connectionCount() {
+      return connections.size;
+    },
+    async close() {
+      clearInterval(sweeper);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const c of [...connections]) c.close("broker shutting down", "debug");
+      await closed;
+    },
+  };
+}
