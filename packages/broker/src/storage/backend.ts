@@ -45,4 +45,9 @@ export interface StorageBackend {
   writeFileAtomic(path: string, data: Uint8Array): Promise<void>;
   /** Makes directory entries (creations, renames, removals) durable. */
   syncDir(dir: string): Promise<void>;
+  /**
+   * Takes an exclusive lock on a data directory (one broker per directory); fails with code
+   * ELOCKED when another live process holds it. Returns the release function.
+   */
+  lock(path: string): Promise<() => Promise<void>>;
 }

@@ -104,6 +104,7 @@ export class LogManager {
   private readonly logs = new Map<string, PartitionLog>();
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
+  private unlock: () => Promise<void> = () => Promise.resolve();
   /** Serializes metadata changes so the file always reflects one consistent state. */
   private metadataQueue: Promise<void> = Promise.resolve();
 
@@ -125,6 +126,20 @@ export class LogManager {
   ): Promise<{ manager: LogManager; truncatedBytes: number; recoveredLogs: number }> {
     const { backend, dataDir } = options;
     await backend.mkdir(dataDir);
+    const unlock = await backend.lock(`${dataDir}/.lock`);
+    try {
+      return await LogManager.openLocked(options, unlock);
+    } catch (error) {
+      await unlock();
+      throw error;
+    }
+  }
+
+  private static async openLocked(
+    options: LogManagerOptions,
+    unlock: () => Promise<void>,
+  ): Promise<{ manager: LogManager; truncatedBytes: number; recoveredLogs: number }> {
+    const { backend, dataDir } = options;
     const metadata = parseJson<MetadataFile>(await backend.readFile(`${dataDir}/${metadataName}`), metadataName);
     const checkpoint = parseJson<CheckpointFile>(
       await backend.readFile(`${dataDir}/${checkpointName}`),
@@ -138,6 +153,7 @@ export class LogManager {
     }
     const clusterId = metadata?.clusterId ?? randomUUID();
     const manager = new LogManager({ ...options, clusterId });
+    manager.unlock = unlock;
     if (metadata === undefined) await manager.saveMetadata();
     let truncatedBytes = 0;
     let recoveredLogs = 0;
@@ -278,6 +294,9 @@ export class LogManager {
       this.logs.set(key, log);
     }
     await this.backend.syncDir(this.dataDir);
+    // Before the topic exists on disk: checkpoint entries left by a deleted topic of the same name
+    // (log start offset, cleaner checkpoint) must not apply to the new partitions after a crash.
+    await this.checkpoint();
   }
 
   async deleteTopic(name: string): Promise<TopicMetadata> {
@@ -437,6 +456,7 @@ export class LogManager {
     await this.checkpoint();
     await this.pool.closeAll();
     await this.backend.writeFileAtomic(`${this.dataDir}/${cleanShutdownName}`, new Uint8Array(0));
+    await this.unlock();
   }
 
   /** Stops without the clean-shutdown steps (tests that simulate a crash). */
@@ -445,5 +465,6 @@ export class LogManager {
     for (const t of this.timers) clearInterval(t);
     await this.cleaner.stop();
     await this.pool.closeAll();
+    await this.unlock();
   }
 }

@@ -130,6 +130,7 @@ export class MemoryFileBackend implements StorageBackend {
   readonly faults: MemoryFaults;
   private readonly files = new Map<string, FileData>();
   private readonly dirs = new Set<string>(["/"]);
+  private readonly locks = new Set<string>();
 
   constructor(faults: MemoryFaults = {}) {
     this.faults = faults;
@@ -245,6 +246,17 @@ export class MemoryFileBackend implements StorageBackend {
 
   syncDir(): Promise<void> {
     return Promise.resolve();
+  }
+
+  lock(path: string): Promise<() => Promise<void>> {
+    if (this.locks.has(path)) {
+      return Promise.reject(new StorageIoError(`data directory is in use (${path})`, { code: "ELOCKED" }));
+    }
+    this.locks.add(path);
+    return Promise.resolve(() => {
+      this.locks.delete(path);
+      return Promise.resolve();
+    });
   }
 
   /**

@@ -3,7 +3,7 @@
 import { constants } from "node:fs";
 import { open, mkdir, readdir, rename, rm, readFile, stat } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { LogFile, StorageBackend } from "./backend.ts";
 import { StorageIoError } from "./backend.ts";
 
@@ -88,6 +88,15 @@ class NodeLogFile implements LogFile {
   }
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return typeof error === "object" && error !== null && "code" in error && error.code === "EPERM";
+  }
+}
+
 function skipBytes(chunks: readonly Uint8Array[], n: number): Uint8Array[] {
   const out: Uint8Array[] = [];
   let skip = n;
@@ -136,10 +145,21 @@ export class NodeFileBackend implements StorageBackend {
   }
 
   async mkdir(dir: string): Promise<void> {
-    try {
-      await mkdir(dir, { recursive: true });
-    } catch (error) {
-      throw ioError(`mkdir ${dir}`, error);
+    // Component by component: Node's recursive mkdir never settles for some paths (e.g. under /proc).
+    const parts = resolve(dir).split("/").filter(Boolean);
+    let path = "";
+    for (const part of parts) {
+      path += `/${part}`;
+      try {
+        await mkdir(path);
+      } catch (error) {
+        const code = typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
+        if (code === "EEXIST") {
+          const info = await stat(path).catch(() => undefined);
+          if (info?.isDirectory() === true) continue;
+        }
+        throw ioError(`mkdir ${dir}`, error);
+      }
     }
   }
 
@@ -192,6 +212,30 @@ export class NodeFileBackend implements StorageBackend {
       throw ioError(`write ${path}`, error);
     }
     await this.syncDir(dirname(path));
+  }
+
+  async lock(path: string): Promise<() => Promise<void>> {
+    const mine = `${process.pid}\n`;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const handle = await open(path, "wx");
+        await handle.writeFile(mine);
+        await handle.close();
+        return async () => {
+          const now = await readFile(path, "utf8").catch(() => "");
+          if (now === mine) await rm(path, { force: true });
+        };
+      } catch (error) {
+        const code = typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
+        if (code !== "EEXIST") throw ioError(`lock ${path}`, error);
+        const holder = Number((await readFile(path, "utf8").catch(() => "")).trim());
+        if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+          throw new StorageIoError(`data directory is in use by process ${holder} (${path})`, { code: "ELOCKED" });
+        }
+        await rm(path, { force: true }); // a stale lock left by a process that died
+      }
+    }
+    throw new StorageIoError(`cannot lock ${path}`, { code: "ELOCKED" });
   }
 
   async syncDir(dir: string): Promise<void> {
