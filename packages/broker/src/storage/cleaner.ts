@@ -437,7 +437,8 @@ export class LogCleaner {
         }
       }
     }
-    return { map, mapEnd: plan.cleanableEnd };
+    // Never behind the checkpoint (the last cleanable segment may have lost its last batches).
+    return { map, mapEnd: Math.max(plan.cleanableEnd, plan.firstDirty) };
   }
 
   /**

@@ -643,23 +643,31 @@ export class PartitionLog {
       return result(ErrorCode.OFFSET_OUT_OF_RANGE, empty);
     }
     if (options.offset >= maxOffset) return result(0, empty);
-    let segment = this.segmentFor(options.offset);
-    // An offset between segments (after compaction or an empty roll) reads from the next one.
-    if (segment !== undefined && options.offset >= segment.nextOffset) {
-      segment = this.segments[this.segments.indexOf(segment) + 1];
-    }
-    segment ??= this.segments[0];
-    if (segment === undefined) return result(0, empty);
-    try {
-      return result(0, await this.readSegment(segment, options.offset, maxOffset, options));
-    } catch (error) {
-      if (error instanceof CorruptLogError) return result(ErrorCode.KAFKA_STORAGE_ERROR, empty);
-      // The segment was deleted by retention or DeleteRecords while being read.
-      if (error instanceof StorageIoError && options.offset < this.logStartOffsetValue) {
-        return result(ErrorCode.OFFSET_OUT_OF_RANGE, empty);
+    for (let attempt = 0; ; attempt++) {
+      let segment = this.segmentFor(options.offset);
+      // An offset between segments (after compaction or an empty roll) reads from the next one.
+      if (segment !== undefined && options.offset >= segment.nextOffset) {
+        segment = this.segments[this.segments.indexOf(segment) + 1];
       }
-      if (error instanceof StorageIoError) return result(ErrorCode.KAFKA_STORAGE_ERROR, empty);
-      throw error;
+      segment ??= this.segments[0];
+      if (segment === undefined) return result(0, empty);
+      try {
+        return result(0, await this.readSegment(segment, options.offset, maxOffset, options));
+      } catch (error) {
+        if (error instanceof CorruptLogError) return result(ErrorCode.KAFKA_STORAGE_ERROR, empty);
+        // The segment was deleted by retention or DeleteRecords while being read.
+        if (error instanceof StorageIoError && options.offset < this.logStartOffsetValue) {
+          return result(ErrorCode.OFFSET_OUT_OF_RANGE, empty);
+        }
+        // The cleaner swapped the segment for its compacted copy during the read: once the swap
+        // is done (it runs in the write queue), read the copy.
+        if (error instanceof StorageIoError && error.code === "ESTALE" && attempt === 0) {
+          await this.writeQueue;
+          continue;
+        }
+        if (error instanceof StorageIoError) return result(ErrorCode.KAFKA_STORAGE_ERROR, empty);
+        throw error;
+      }
     }
   }
 
