@@ -63,12 +63,19 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     durability: config.durability,
     defaults: config.logDefaults,
     openFilesMax: config.openFilesMax,
+    cleaner: {
+      keyMapEntriesMax: config.cleanerKeysMax,
+      ...(config.cleanerIoBytesPerSecondMax === undefined
+        ? {}
+        : { ioBytesPerSecondMax: config.cleanerIoBytesPerSecondMax }),
+    },
   });
   if (recoveredLogs > 0)
     logger.log("warn", "recovered after an unclean shutdown", { logs: recoveredLogs, truncatedBytes });
   logs.startBackgroundTasks({
     retentionCheckIntervalMs: config.retentionCheckIntervalMs,
     checkpointIntervalMs: config.checkpointIntervalMs,
+    cleanerBackoffMs: config.cleanerBackoffMs,
   });
   const producerIds = await ProducerIds.open({ backend, dataDir });
   const metrics = new Metrics();

@@ -33,6 +33,12 @@ export interface BrokerConfig {
   /** Broker-level defaults of topic settings (log.* names). */
   readonly logDefaults: LogConfig;
   readonly retentionCheckIntervalMs: number;
+  /** log.cleaner.backoff.ms: pause between compaction rounds. */
+  readonly cleanerBackoffMs: number;
+  /** log.cleaner.io.max.bytes.per.second; undefined for no limit. */
+  readonly cleanerIoBytesPerSecondMax: number | undefined;
+  /** samsa.log.cleaner.keys.max: distinct keys one compaction pass maps (bounds its memory). */
+  readonly cleanerKeysMax: number;
   readonly checkpointIntervalMs: number;
   readonly openFilesMax: number;
   /** HTTP listener for /metrics and /health; undefined turns it off. */
@@ -118,6 +124,9 @@ export const brokerSettingDefaults: Readonly<Record<string, string>> = {
   "max.connections.per.ip": "2147483647",
   "connections.max.idle.ms": "600000",
   "log.retention.check.interval.ms": "300000",
+  "log.cleaner.backoff.ms": "15000",
+  "log.cleaner.io.max.bytes.per.second": "1.7976931348623157E308",
+  "samsa.log.cleaner.keys.max": "1000000",
   "log.flush.offset.checkpoint.interval.ms": "60000",
   "log.segment.bytes": "1073741824",
   "log.roll.ms": "604800000",
@@ -165,6 +174,18 @@ const ignoredSettings = new Set([
   "broker.id",
   "log.dir",
 ]);
+
+/** Kafka's default for the cleaner's I/O limit is Double.MAX_VALUE: no limit. */
+function ioRate(value: string): number | undefined {
+  const n = Number(value);
+  if (value.trim() === "" || !(n > 0)) {
+    throw new ConfigError(
+      "log.cleaner.io.max.bytes.per.second",
+      `expected a positive number, got ${JSON.stringify(value)}`,
+    );
+  }
+  return n >= Number.MAX_SAFE_INTEGER ? undefined : n;
+}
 
 /** Parses a Java-style .properties text: `key=value` or `key: value`, `#`/`!` comments, `\` continuations. */
 export function parseProperties(text: string): Record<string, string> {
@@ -283,6 +304,9 @@ export function resolveBrokerConfig(...layers: readonly Settings[]): BrokerConfi
     durability,
     logDefaults: applied.config,
     retentionCheckIntervalMs: int("log.retention.check.interval.ms", s("log.retention.check.interval.ms"), 1),
+    cleanerBackoffMs: int("log.cleaner.backoff.ms", s("log.cleaner.backoff.ms"), 1),
+    cleanerIoBytesPerSecondMax: ioRate(s("log.cleaner.io.max.bytes.per.second")),
+    cleanerKeysMax: int("samsa.log.cleaner.keys.max", s("samsa.log.cleaner.keys.max"), 1),
     checkpointIntervalMs: int(
       "log.flush.offset.checkpoint.interval.ms",
       s("log.flush.offset.checkpoint.interval.ms"),
