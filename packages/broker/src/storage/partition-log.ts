@@ -86,6 +86,20 @@ function storageError(error: unknown): AppendResult {
   return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: message };
 }
 
+/** What a partition log is made of, whether opened or constructed. */
+export interface PartitionLogOptions {
+  readonly dir: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly config: LogConfig;
+  readonly durability: Durability;
+  readonly pool: FilePool;
+  readonly backend: StorageBackend;
+  readonly clock: Clock;
+  readonly logStartOffset: number;
+  readonly indexCache?: IndexCache;
+}
+
 export class PartitionLog {
   readonly dir: string;
   readonly topic: string;
@@ -117,19 +131,7 @@ export class PartitionLog {
   private readonly listeners = new Set<() => void>();
   private closed = false;
 
-  private constructor(options: {
-    dir: string;
-    topic: string;
-    partition: number;
-    config: LogConfig;
-    durability: Durability;
-    pool: FilePool;
-    backend: StorageBackend;
-    clock: Clock;
-    segments: Segment[];
-    logStartOffset: number;
-    indexCache?: IndexCache;
-  }) {
+  private constructor(options: PartitionLogOptions & { segments: Segment[] }) {
     this.dir = options.dir;
     this.topic = options.topic;
     this.partition = options.partition;
@@ -153,20 +155,9 @@ export class PartitionLog {
    * validated batch by batch unless the broker shut down cleanly; the log is cut at the first torn
    * or corrupt batch, and segments after a cut are dropped.
    */
-  static async open(options: {
-    dir: string;
-    topic: string;
-    partition: number;
-    config: LogConfig;
-    durability: Durability;
-    pool: FilePool;
-    backend: StorageBackend;
-    clock: Clock;
-    recoveryPoint: number;
-    logStartOffset: number;
-    cleanShutdown: boolean;
-    indexCache?: IndexCache;
-  }): Promise<{ log: PartitionLog; truncatedBytes: number }> {
+  static async open(
+    options: PartitionLogOptions & { recoveryPoint: number; cleanShutdown: boolean },
+  ): Promise<{ log: PartitionLog; truncatedBytes: number }> {
     const { dir, backend, pool } = options;
     await backend.mkdir(dir);
     const names = await backend.list(dir);
