@@ -28,6 +28,8 @@ export interface LogConfig {
   readonly minCleanableDirtyRatio: number;
   /** min.compaction.lag.ms */
   readonly minCompactionLagMs: number;
+  /** producer.id.expiration.ms (a broker setting): idle idempotent producers are forgotten after it. */
+  readonly producerIdExpirationMs: number;
 }
 
 export const defaultLogConfig: LogConfig = {
@@ -44,6 +46,7 @@ export const defaultLogConfig: LogConfig = {
   deleteRetentionMs: 24 * 3600 * 1000,
   minCleanableDirtyRatio: 0.5,
   minCompactionLagMs: 0,
+  producerIdExpirationMs: 24 * 3600 * 1000,
 };
 
 /**

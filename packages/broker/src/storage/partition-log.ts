@@ -18,6 +18,7 @@ import { StorageIoError } from "./backend.ts";
 import type { FilePool } from "./file-pool.ts";
 import type { IndexCache } from "./sparse-index.ts";
 import type { Clock, Durability, LogConfig } from "./log-config.ts";
+import { ProducerStateTable } from "./producer-state.ts";
 import { parseSegmentFileName, Segment } from "./segment.ts";
 import type { BatchInfo, ScannedBatch } from "./segment.ts";
 
@@ -74,6 +75,8 @@ interface PendingAppend {
   readonly chunks: Uint8Array[];
   readonly sizeBytes: number;
   readonly epoch: number;
+  /** Reverts the producer-state updates of this append, newest first, if its write fails. */
+  readonly undo: readonly (() => void)[];
 }
 
 /** Stored bytes failed their CRC or framing check on the way out. */
@@ -129,6 +132,8 @@ export class PartitionLog {
   /** Set when a sync failed: data may not be durable, so appends are refused until reopened. */
   private failed: StorageIoError | undefined;
   private readonly listeners = new Set<() => void>();
+  /** Idempotent producers' last sequences (rebuilt at open from a snapshot and the log). */
+  private producers = new ProducerStateTable();
   private closed = false;
 
   private constructor(options: PartitionLogOptions & { segments: Segment[] }) {
@@ -217,11 +222,50 @@ export class PartitionLog {
     // Closed segments hand their indexes to the cache; only the active one keeps them pinned.
     for (const segment of segments.slice(0, -1)) segment.release();
     const log = new PartitionLog({ ...options, segments, logStartOffset: options.logStartOffset });
+    await log.loadProducerState();
     if (!options.cleanShutdown) {
       // What recovery read may have been only in the OS cache: make it durable before exposing it.
       await log.active.sync();
     }
     return { log, truncatedBytes };
+  }
+
+  private get producerSnapshotPath(): string {
+    return `${this.dir}/producer-state.json`;
+  }
+
+  /**
+   * Loads the producer-state snapshot and replays the batches after it; without a usable snapshot
+   * (or one ahead of the log after a crash cut it) the whole log is replayed.
+   */
+  private async loadProducerState(): Promise<void> {
+    const bytes = await this.backend.readFile(this.producerSnapshotPath);
+    const snapshot = bytes === undefined ? undefined : ProducerStateTable.parse(bytes);
+    let from = this.logStartOffsetValue;
+    if (snapshot !== undefined && snapshot.offset <= this.writtenEnd) {
+      this.producers = snapshot.table;
+      from = Math.max(from, snapshot.offset);
+    }
+    if (from >= this.writtenEnd) return;
+    for (const segment of this.segments) {
+      if (segment.nextOffset <= from) continue;
+      await segment.scan(await segment.positionOf(from), segment.sizeBytes, false, (batch) => {
+        if (batch.lastOffset >= from && batch.header.producerId >= 0n && !batch.header.control) {
+          this.producers.record(batch.header, batch.baseOffset, Number(batch.header.maxTimestamp));
+        }
+        return true;
+      });
+    }
+  }
+
+  /** Saves the producer state as of every offset assigned so far (at roll and close). */
+  private async saveProducerSnapshot(): Promise<void> {
+    await this.backend.writeFileAtomic(this.producerSnapshotPath, this.producers.serialize(this.nextOffset));
+  }
+
+  /** The idempotent producers this partition knows (DescribeProducers, tests). */
+  get producerState(): ProducerStateTable {
+    return this.producers;
   }
 
   private get active(): Segment {
@@ -289,11 +333,29 @@ export class PartitionLog {
     const baseOffset = this.nextOffset;
     const batches: BatchInfo[] = [];
     const chunks: Uint8Array[] = [];
+    const undo: (() => void)[] = [];
     const logAppendTime = this.config.timestampType === "LogAppendTime";
     let sizeBytes = 0;
-    for (const batch of validated) {
+    for (const [index, batch] of validated.entries()) {
       const offset = this.nextOffset;
       const count = batch.header.lastOffsetDelta + 1;
+      // Idempotent producers: a retried batch gets its original offsets; gaps and stale epochs are refused.
+      if (batch.header.producerId >= 0n) {
+        const check = this.producers.check(batch.header);
+        if (check.kind !== "append") {
+          for (const u of undo.reverse()) u();
+          this.nextOffset = baseOffset;
+          if (check.kind === "duplicate" && index === 0) return this.answerDuplicate(check, records, options);
+          return check.kind === "error"
+            ? { errorCode: check.errorCode, errorMessage: check.message, batchIndex: index }
+            : {
+                errorCode: ErrorCode.DUPLICATE_SEQUENCE_NUMBER,
+                errorMessage: "a duplicate batch after a new one",
+                batchIndex: index,
+              };
+        }
+        undo.push(this.producers.record(batch.header, offset, nowMs));
+      }
       patchBaseOffset(batch.bytes, BigInt(offset));
       patchPartitionLeaderEpoch(batch.bytes, options.leaderEpoch);
       if (logAppendTime) patchLogAppendTime(batch.bytes, BigInt(nowMs));
@@ -308,7 +370,7 @@ export class PartitionLog {
       sizeBytes += batch.bytes.length;
     }
     const lastOffset = this.nextOffset - 1;
-    const pending: PendingAppend = { batches, chunks, sizeBytes, epoch: this.appendEpoch };
+    const pending: PendingAppend = { batches, chunks, sizeBytes, epoch: this.appendEpoch, undo: undo.reverse() };
     const written = this.enqueueWrite(pending, nowMs);
     const durable = written.then(() => this.afterWrite());
     const ok: AppendResult = {
@@ -333,6 +395,34 @@ export class PartitionLog {
     } catch (error) {
       return storageError(error);
     }
+  }
+
+  /**
+   * A batch already appended (a producer's retry): once what was queued before it is written (and,
+   * for acks=all, durable), answer with the original offsets. If the original write failed in the
+   * meantime, the state no longer knows it and the batch is appended anew.
+   */
+  private async answerDuplicate(
+    duplicate: { firstOffset: number; lastOffset: number },
+    records: Uint8Array,
+    options: { requiredAcks: RequiredAcks; leaderEpoch: number },
+  ): Promise<AppendResult> {
+    try {
+      await this.exclusive(() => Promise.resolve());
+      if (options.requiredAcks === -1 && this.durability.mode === "fsync" && this.syncedEnd <= duplicate.lastOffset) {
+        await this.requestSync();
+      }
+    } catch (error) {
+      return storageError(error);
+    }
+    if (duplicate.lastOffset >= this.writtenEnd) return this.append(records, options);
+    return {
+      errorCode: 0,
+      baseOffset: duplicate.firstOffset,
+      lastOffset: duplicate.lastOffset,
+      logAppendTimeMs: -1,
+      logStartOffset: this.logStartOffset,
+    };
   }
 
   /** Checks every batch as Kafka's log validator does; returns them, or the error to answer. */
@@ -460,6 +550,7 @@ export class PartitionLog {
     // Appends assigned before a failed write can no longer be written densely.
     let items = group.items.filter((item) => {
       if (item.pending.epoch === this.appendEpoch) return true;
+      for (const u of item.pending.undo) u();
       item.reject(new StorageIoError("an earlier append to this partition failed", { code: "EIO" }));
       return false;
     });
@@ -488,7 +579,9 @@ export class PartitionLog {
         // Hand out offsets again from the end of what was written; fail everything after.
         this.appendEpoch++;
         this.nextOffset = this.writtenEnd;
-        for (const item of [...run, ...items]) item.reject(error);
+        const failed = [...run, ...items];
+        for (const item of [...failed].reverse()) for (const u of item.pending.undo) u();
+        for (const item of failed) item.reject(error);
         return;
       }
       this.writtenEnd = this.active.nextOffset;
@@ -524,6 +617,7 @@ export class PartitionLog {
     const old = this.active;
     await old.sync();
     await old.saveIndexes();
+    await this.saveProducerSnapshot();
     const next = await Segment.create({
       dir: this.dir,
       baseOffset,
@@ -822,8 +916,9 @@ export class PartitionLog {
    * oldest first; the active segment is rolled first when it alone has expired. Returns segments deleted.
    */
   async applyRetention(): Promise<number> {
-    if (!this.config.cleanupPolicy.delete) return 0;
     const nowMs = this.clock.nowMs();
+    this.producers.expire(nowMs, this.config.producerIdExpirationMs);
+    if (!this.config.cleanupPolicy.delete) return 0;
     let deleted = 0;
     await this.writeQueue;
     const { retentionMs, retentionBytes } = this.config;
@@ -922,6 +1017,7 @@ export class PartitionLog {
     if (this.failed === undefined) {
       await this.flush();
       await this.active.saveIndexes();
+      await this.saveProducerSnapshot();
     }
     for (const s of this.segments) await this.pool.close(s.logPath);
     this.listeners.clear();
