@@ -39,6 +39,10 @@ function lastSequenceOf(header: RecordBatchHeader): number {
   return last > int32Max ? last - int32Max - 1 : last;
 }
 
+function isCount(v: unknown): v is number {
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+}
+
 interface SnapshotFile {
   readonly version: 1;
   /** Every batch below this offset is reflected in the snapshot. */
@@ -148,24 +152,34 @@ export class ProducerStateTable {
     return new TextEncoder().encode(JSON.stringify(file));
   }
 
-  /** Parses a snapshot; undefined when it is unusable (then the state is rebuilt from the log). */
+  /** Parses a snapshot (hostile input: every field checked); undefined when unusable (then the state is rebuilt). */
   static parse(bytes: Uint8Array): { table: ProducerStateTable; offset: number } | undefined {
+    let file: unknown;
     try {
-      const file = JSON.parse(new TextDecoder().decode(bytes)) as SnapshotFile;
-      if (file.version !== 1 || !Number.isSafeInteger(file.offset) || !Array.isArray(file.producers)) return undefined;
-      const table = new ProducerStateTable();
-      for (const p of file.producers) {
-        const id = BigInt(p.producerId);
-        table.entries.set(id, {
-          producerId: id,
-          epoch: p.epoch,
-          batches: p.batches,
-          lastTimestampMs: p.lastTimestampMs,
-        });
-      }
-      return { table, offset: file.offset };
+      file = JSON.parse(new TextDecoder().decode(bytes));
     } catch {
       return undefined;
     }
+    if (typeof file !== "object" || file === null) return undefined;
+    const { version, offset, producers } = file as Record<string, unknown>;
+    if (version !== 1 || !isCount(offset) || !Array.isArray(producers)) return undefined;
+    const table = new ProducerStateTable();
+    for (const p of producers as unknown[]) {
+      if (typeof p !== "object" || p === null) return undefined;
+      const { producerId, epoch, batches, lastTimestampMs } = p as Record<string, unknown>;
+      if (typeof producerId !== "string" || !/^\d{1,19}$/.test(producerId)) return undefined;
+      if (!isCount(epoch) || typeof lastTimestampMs !== "number" || !Array.isArray(batches)) return undefined;
+      const parsed: ProducerBatch[] = [];
+      for (const b of (batches as unknown[]).slice(-batchesRemembered)) {
+        if (typeof b !== "object" || b === null) return undefined;
+        const { firstSeq, lastSeq, firstOffset, lastOffset } = b as Record<string, unknown>;
+        if (!isCount(firstSeq) || !isCount(lastSeq) || !isCount(firstOffset) || !isCount(lastOffset)) return undefined;
+        parsed.push({ firstSeq, lastSeq, firstOffset, lastOffset });
+      }
+      const id = BigInt(producerId);
+      table.entries.set(id, { producerId: id, epoch, batches: parsed, lastTimestampMs });
+    }
+    return { table, offset };
+  }
   }
 }
