@@ -181,5 +181,4 @@ export class ProducerStateTable {
     }
     return { table, offset };
   }
-  }
 }
