@@ -4,11 +4,22 @@ import { apiSpecs } from "@samsa/protocol";
 import type { ApiKey, Reader, RequestByKey } from "@samsa/protocol";
 import type { Handler, RequestContext } from "../context.ts";
 import { noResponse } from "../context.ts";
+import { alterConfigsHandler } from "./alter-configs.ts";
 import { apiVersionsHandler } from "./api-versions.ts";
+import { createPartitionsHandler } from "./create-partitions.ts";
+import { createTopicsHandler } from "./create-topics.ts";
+import { deleteRecordsHandler } from "./delete-records.ts";
+import { deleteTopicsHandler } from "./delete-topics.ts";
+import { describeClusterHandler } from "./describe-cluster.ts";
+import { describeConfigsHandler } from "./describe-configs.ts";
+import { describeLogDirsHandler } from "./describe-log-dirs.ts";
+import { describeTopicPartitionsHandler } from "./describe-topic-partitions.ts";
 import { fetchHandler } from "./fetch.ts";
+import { incrementalAlterConfigsHandler } from "./incremental-alter-configs.ts";
 import { initProducerIdHandler } from "./init-producer-id.ts";
 import { listOffsetsHandler } from "./list-offsets.ts";
 import { metadataHandler } from "./metadata.ts";
+import { offsetForLeaderEpochHandler } from "./offset-for-leader-epoch.ts";
 import { produceHandler } from "./produce.ts";
 
 /** A handler with its request decoder, types erased for dispatch by API key. */
@@ -40,6 +51,17 @@ const registry = new Map<number, RegisteredApi>(
     register(fetchHandler),
     register(listOffsetsHandler),
     register(initProducerIdHandler),
+    register(createTopicsHandler),
+    register(deleteTopicsHandler),
+    register(deleteRecordsHandler),
+    register(offsetForLeaderEpochHandler),
+    register(describeConfigsHandler),
+    register(alterConfigsHandler),
+    register(describeLogDirsHandler),
+    register(createPartitionsHandler),
+    register(incrementalAlterConfigsHandler),
+    register(describeClusterHandler),
+    register(describeTopicPartitionsHandler),
   ].map((h) => [h.apiKey, h]),
 );
 
