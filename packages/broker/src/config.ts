@@ -44,6 +44,34 @@ export interface BrokerConfig {
   /** HTTP listener for /metrics and /health; undefined turns it off. */
   readonly metricsListen: HostPort | undefined;
   readonly logLevel: "debug" | "info" | "warn" | "error";
+  /** The group coordinator: group.* and offsets.* settings. */
+  readonly groupCoordinator: GroupCoordinatorConfig;
+}
+
+/** The group coordinator's settings, by their Kafka names. */
+export interface GroupCoordinatorConfig {
+  /** group.min.session.timeout.ms */
+  readonly sessionTimeoutMsMin: number;
+  /** group.max.session.timeout.ms */
+  readonly sessionTimeoutMsMax: number;
+  /** group.initial.rebalance.delay.ms: how long a new group waits for more members. */
+  readonly initialRebalanceDelayMs: number;
+  /** group.max.size */
+  readonly groupSizeMax: number;
+  /** offsets.retention.minutes, in ms: how long an Empty group's offsets are kept. */
+  readonly offsetsRetentionMs: number;
+  /** offsets.retention.check.interval.ms */
+  readonly offsetsRetentionCheckIntervalMs: number;
+  /** offsets.topic.num.partitions: partitions of __consumer_offsets when it is created. */
+  readonly offsetsTopicPartitions: number;
+  /** offsets.topic.segment.bytes */
+  readonly offsetsTopicSegmentBytes: number;
+  /** offsets.commit.timeout.ms: how long a commit waits for its write before failing. */
+  readonly offsetCommitTimeoutMs: number;
+  /** offset.metadata.max.bytes: the longest metadata string of a committed offset. */
+  readonly offsetMetadataBytesMax: number;
+  /** offsets.load.buffer.size: bytes read at a time when loading __consumer_offsets. */
+  readonly offsetsLoadBufferBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -153,6 +181,18 @@ export const brokerSettingDefaults: Readonly<Record<string, string>> = {
   "samsa.connection.inflight.requests.max": "100",
   "samsa.metrics.listen": "",
   "samsa.log.level": "info",
+  "group.min.session.timeout.ms": "6000",
+  "group.max.session.timeout.ms": "1800000",
+  "group.initial.rebalance.delay.ms": "3000",
+  "group.max.size": "2147483647",
+  "offsets.retention.minutes": "10080",
+  "offsets.retention.check.interval.ms": "600000",
+  // Kafka creates 50; a single node gains nothing from more than a few (see docs/compatibility.md).
+  "offsets.topic.num.partitions": "10",
+  "offsets.topic.segment.bytes": "104857600",
+  "offsets.commit.timeout.ms": "5000",
+  "offset.metadata.max.bytes": "4096",
+  "offsets.load.buffer.size": "5242880",
 };
 
 /** Accepted for compatibility with Kafka configs, but with no effect on a single node. */
@@ -195,7 +235,11 @@ export function parseProperties(text: string): Record<string, string> {
   for (let i = 0; i < lines.length; i++) {
     let line = (lines[i] ?? "").trimStart();
     if (line === "" || line.startsWith("#") || line.startsWith("!")) continue;
-    while (line.endsWith("\\") && i + 1 < lines.length) line = line.slice(0, -1) + (lines[++i] ?? "").trimStart();
+    while (line.endsWith("\\")) {
+      line = line.slice(0, -1); // as in Java, a backslash at the very end of the text is dropped
+      if (i + 1 >= lines.length) break;
+      line += (lines[++i] ?? "").trimStart();
+    }
     const m = /^([^=:\s]+)\s*[=:\s]\s*(.*)$/.exec(line);
     if (m === null) out[line.trim()] = "";
     else out[m[1] ?? ""] = (m[2] ?? "").trim();
@@ -257,12 +301,17 @@ export function resolveBrokerConfig(...layers: readonly Settings[]): BrokerConfi
   for (const [brokerName, topicName] of Object.entries(logDefaultNames)) {
     if (has(brokerName)) topicDefaults[topicName] = s(brokerName);
   }
-  if (!has("log.retention.ms")) {
-    if (has("log.retention.minutes")) {
-      topicDefaults["retention.ms"] = String(int("log.retention.minutes", s("log.retention.minutes"), -1) * 60_000);
-    } else if (has("log.retention.hours")) {
-      topicDefaults["retention.ms"] = String(int("log.retention.hours", s("log.retention.hours"), -1) * 3_600_000);
-    }
+  // As in Kafka: ms beats minutes beats hours, and any negative value means unlimited (-1).
+  const anyInt = (name: string): number => int(name, s(name), Number.MIN_SAFE_INTEGER);
+  const retentionMs = has("log.retention.ms")
+    ? anyInt("log.retention.ms")
+    : has("log.retention.minutes")
+      ? anyInt("log.retention.minutes") * 60_000
+      : has("log.retention.hours")
+        ? anyInt("log.retention.hours") * 3_600_000
+        : undefined;
+  if (retentionMs !== undefined) {
+    topicDefaults["retention.ms"] = String(Math.min(Number.MAX_SAFE_INTEGER, Math.max(-1, retentionMs)));
   }
   if (!has("log.roll.ms") && has("log.roll.hours")) {
     topicDefaults["segment.ms"] = String(int("log.roll.hours", s("log.roll.hours"), 1) * 3_600_000);
@@ -319,5 +368,28 @@ export function resolveBrokerConfig(...layers: readonly Settings[]): BrokerConfi
     openFilesMax: int("samsa.open.files.max", s("samsa.open.files.max"), 8),
     metricsListen: metrics === "" ? undefined : parseHostPort("samsa.metrics.listen", metrics),
     logLevel: level,
+    groupCoordinator: groupCoordinatorConfig(s),
+  };
+}
+
+function groupCoordinatorConfig(s: (name: string) => string): GroupCoordinatorConfig {
+  const setting = (name: string, min: number, max = 2 ** 31 - 1): number => int(name, s(name), min, max);
+  const sessionTimeoutMsMin = setting("group.min.session.timeout.ms", 0);
+  const sessionTimeoutMsMax = setting("group.max.session.timeout.ms", 0);
+  if (sessionTimeoutMsMax < sessionTimeoutMsMin) {
+    throw new ConfigError("group.max.session.timeout.ms", "must not be below group.min.session.timeout.ms");
+  }
+  return {
+    sessionTimeoutMsMin,
+    sessionTimeoutMsMax,
+    initialRebalanceDelayMs: setting("group.initial.rebalance.delay.ms", 0),
+    groupSizeMax: setting("group.max.size", 1),
+    offsetsRetentionMs: setting("offsets.retention.minutes", 1) * 60_000,
+    offsetsRetentionCheckIntervalMs: setting("offsets.retention.check.interval.ms", 1),
+    offsetsTopicPartitions: setting("offsets.topic.num.partitions", 1, 1000),
+    offsetsTopicSegmentBytes: setting("offsets.topic.segment.bytes", 1),
+    offsetCommitTimeoutMs: setting("offsets.commit.timeout.ms", 1),
+    offsetMetadataBytesMax: setting("offset.metadata.max.bytes", 0),
+    offsetsLoadBufferBytes: setting("offsets.load.buffer.size", 1),
   };
 }

@@ -63,7 +63,8 @@ class Connection {
   /** Called periodically: closes idle connections and requests that arrive too slowly. */
   sweep(nowMs: number): void {
     const { connectionIdleMs, requestReadTimeoutMs } = this.broker.config;
-    if (this.partialSinceMs !== undefined && nowMs - this.partialSinceMs > requestReadTimeoutMs) {
+    // While reading is paused the broker, not the client, is holding the rest of the request back.
+    if (!this.paused && this.partialSinceMs !== undefined && nowMs - this.partialSinceMs > requestReadTimeoutMs) {
       this.close(`request not received whole within ${requestReadTimeoutMs} ms`, "warn");
     } else if (this.pending.length === 0 && nowMs - this.lastActivityMs > connectionIdleMs) {
       this.close(`idle for more than ${connectionIdleMs} ms`, "info");
@@ -85,7 +86,10 @@ class Connection {
       }
       throw error;
     }
-    this.partialSinceMs = this.splitter.bufferedBytes > 0 ? (this.partialSinceMs ?? Date.now()) : undefined;
+    // The read timeout runs from the first byte of the request still incomplete: a chunk that
+    // completed a request and began the next one restarts it.
+    if (this.splitter.bufferedBytes === 0) this.partialSinceMs = undefined;
+    else if (frames.length > 0 || this.partialSinceMs === undefined) this.partialSinceMs = Date.now();
     for (const frame of frames) {
       if (this.closed) return;
       this.dispatch(frame);
@@ -212,6 +216,8 @@ class Connection {
   private maybeResume(): void {
     if (this.paused && !this.closed && !this.overLimits()) {
       this.paused = false;
+      // Time spent paused does not count against a half-read request.
+      if (this.partialSinceMs !== undefined) this.partialSinceMs = Date.now();
       this.socket.resume();
     }
   }
@@ -278,7 +284,6 @@ export async function startNetworkServer(options: {
     };
     connections.add(connection);
   });
-  server.on("error", (error) => broker.logger.log("error", "server error", { error: error.message }));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen({ host: options.host, port: options.port }, () => {
@@ -286,6 +291,8 @@ export async function startNetworkServer(options: {
       resolve();
     });
   });
+  // Only after listening: a failure to listen is the caller's to report, not a logged server error.
+  server.on("error", (error) => broker.logger.log("error", "server error", { error: error.message }));
   const sweepMs = Math.max(
     50,
     Math.min(1000, broker.config.requestReadTimeoutMs / 4, broker.config.connectionIdleMs / 4),

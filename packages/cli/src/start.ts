@@ -46,7 +46,8 @@ export async function runStart(options: StartOptions): Promise<number> {
     if (error instanceof ConfigError) return fail(`invalid setting ${error.message}`);
     const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
     if (code === "EADDRINUSE") return fail(`${settings["listeners"] ?? "the listen address"} is already in use`);
-    if (code === "EACCES" || code === "ENOTDIR" || code === "EROFS" || code === "ENOENT") {
+    // EEXIST: the data dir (or a parent) is a file — mkdir reports that rather than ENOTDIR.
+    if (code === "EACCES" || code === "ENOTDIR" || code === "EROFS" || code === "ENOENT" || code === "EEXIST") {
       return fail(`data directory is unusable: ${error instanceof Error ? error.message : String(error)}`);
     }
     return fail(error instanceof Error ? error.message : String(error));
