@@ -23,7 +23,12 @@ export class ProducerIds {
     const bytes = await options.backend.readFile(path);
     let next = 0;
     if (bytes !== undefined) {
-      const parsed = JSON.parse(new TextDecoder().decode(bytes)) as { reservedEnd?: unknown };
+      let parsed: { reservedEnd?: unknown };
+      try {
+        parsed = JSON.parse(new TextDecoder().decode(bytes)) as { reservedEnd?: unknown };
+      } catch {
+        throw new Error(`${path} is corrupt`);
+      }
       if (
         typeof parsed.reservedEnd !== "number" ||
         !Number.isSafeInteger(parsed.reservedEnd) ||

@@ -81,7 +81,8 @@ class Connection {
     } catch (error) {
       if (error instanceof FrameSizeError) {
         this.broker.metrics.protocolErrors++;
-        this.close(`request size ${error.size} exceeds socket.request.max.bytes`, "warn");
+        const why = error.size < 0 ? "is negative" : "exceeds socket.request.max.bytes";
+        this.close(`request size ${error.size} ${why}`, "warn");
         return;
       }
       throw error;
