@@ -6,6 +6,9 @@ import type { AddressInfo } from "node:net";
 import { resolveBrokerConfig } from "./config.ts";
 import type { BrokerConfig } from "./config.ts";
 import type { BrokerState } from "./context.ts";
+import { GroupCoordinator } from "./coordinator/group-coordinator.ts";
+import { LogGroupStore } from "./coordinator/group-store.ts";
+import { systemScheduler } from "./coordinator/scheduler.ts";
 import { createLogger } from "./logger.ts";
 import type { Logger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
@@ -78,6 +81,23 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     cleanerBackoffMs: config.cleanerBackoffMs,
   });
   const producerIds = await ProducerIds.open({ backend, dataDir });
+  const groups = config.groupCoordinator;
+  const groupCoordinator = new GroupCoordinator({
+    config: groups,
+    store: new LogGroupStore({
+      logs,
+      partitions: groups.offsetsTopicPartitions,
+      segmentBytes: groups.offsetsTopicSegmentBytes,
+      loadBufferBytes: groups.offsetsLoadBufferBytes,
+      clock: systemClock,
+      logger,
+    }),
+    clock: systemClock,
+    scheduler: systemScheduler,
+    logger,
+  });
+  // Loads __consumer_offsets in the background; group requests get COORDINATOR_LOAD_IN_PROGRESS meanwhile.
+  void groupCoordinator.load();
   const metrics = new Metrics();
   const closing = new AbortController();
   const advertised = {
@@ -91,6 +111,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     logger,
     metrics,
     producerIds,
+    groupCoordinator,
     advertised,
     closing: closing.signal,
   };
@@ -98,6 +119,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   try {
     network = await startNetworkServer({ host: config.listen.host, port: config.listen.port, broker: state });
   } catch (error) {
+    await groupCoordinator.close();
     await logs.close();
     throw error;
   }
@@ -151,6 +173,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
         closing.abort();
         await network.close();
         if (http !== undefined) await new Promise<void>((resolve) => http?.close(() => resolve()));
+        await groupCoordinator.close();
         await logs.close();
         logger.log("info", "broker stopped", {});
       })();

@@ -4,6 +4,7 @@ import type { ApiKey, Input, RequestByKey, RequestHeader, ResponseByKey } from "
 import type { BrokerConfig } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
+import type { GroupCoordinator } from "./coordinator/group-coordinator.ts";
 import type { Clock } from "./storage/log-config.ts";
 import type { LogManager } from "./storage/log-manager.ts";
 import type { ProducerIds } from "./producer-ids.ts";
@@ -15,6 +16,8 @@ export interface BrokerState {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly producerIds: ProducerIds;
+  /** Classic consumer groups and committed offsets (coordinator/). */
+  readonly groupCoordinator: GroupCoordinator;
   /** The address clients are told to connect to. */
   readonly advertised: { readonly host: string; readonly port: number };
   /** Resolved when the broker starts shutting down: long polls end early. */

@@ -21,6 +21,18 @@ import { listOffsetsHandler } from "./list-offsets.ts";
 import { metadataHandler } from "./metadata.ts";
 import { offsetForLeaderEpochHandler } from "./offset-for-leader-epoch.ts";
 import { produceHandler } from "./produce.ts";
+// The group coordinator's APIs (coordinator/).
+import { deleteGroupsHandler } from "./delete-groups.ts";
+import { describeGroupsHandler } from "./describe-groups.ts";
+import { findCoordinatorHandler } from "./find-coordinator.ts";
+import { heartbeatHandler } from "./heartbeat.ts";
+import { joinGroupHandler } from "./join-group.ts";
+import { leaveGroupHandler } from "./leave-group.ts";
+import { listGroupsHandler } from "./list-groups.ts";
+import { offsetCommitHandler } from "./offset-commit.ts";
+import { offsetDeleteHandler } from "./offset-delete.ts";
+import { offsetFetchHandler } from "./offset-fetch.ts";
+import { syncGroupHandler } from "./sync-group.ts";
 
 /** A handler with its request decoder, types erased for dispatch by API key. */
 export interface RegisteredApi {
@@ -48,6 +60,17 @@ const registry = new Map<number, RegisteredApi>(
     register(apiVersionsHandler),
     register(metadataHandler),
     register(produceHandler),
+    register(findCoordinatorHandler),
+    register(joinGroupHandler),
+    register(syncGroupHandler),
+    register(heartbeatHandler),
+    register(leaveGroupHandler),
+    register(offsetCommitHandler),
+    register(offsetFetchHandler),
+    register(offsetDeleteHandler),
+    register(describeGroupsHandler),
+    register(listGroupsHandler),
+    register(deleteGroupsHandler),
     register(fetchHandler),
     register(listOffsetsHandler),
     register(initProducerIdHandler),
