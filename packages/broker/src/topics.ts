@@ -1,10 +1,16 @@
 // Topic lookups shared by handlers: by name or id, with Kafka's auto-creation and errors.
 import { ErrorCode } from "@samsa/protocol";
+import { offsetsTopicName } from "./coordinator/group-store.ts";
 import type { BrokerState } from "./context.ts";
 import { TopicError } from "./storage/log-manager.ts";
 import type { TopicMetadata } from "./storage/log-manager.ts";
 
 export const zeroUuid = "00000000-0000-0000-0000-000000000000";
+
+/** Topics the broker owns: clients may read them but not write them or auto-create them. */
+export function isInternalTopic(name: string): boolean {
+  return name === offsetsTopicName;
+}
 
 export function topicById(broker: BrokerState, topicId: string): TopicMetadata | undefined {
   return broker.logs.topics().find((t) => t.topicId === topicId);
@@ -28,7 +34,10 @@ export async function topicOrCreate(
   if (existing !== undefined) return { topic: existing };
   const invalid = broker.logs.validateTopic(name, {});
   if (invalid instanceof TopicError) return { errorCode: errorCodeOf(invalid) };
-  if (!allowCreate || !broker.config.autoCreateTopics) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+  // The coordinator creates its internal topic itself, with the configs it needs.
+  if (!allowCreate || !broker.config.autoCreateTopics || isInternalTopic(name)) {
+    return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+  }
   try {
     const topic = await broker.logs.createTopic({ name, partitions: broker.config.numPartitions });
     broker.logger.log("info", "topic auto-created", { topic: name, partitions: topic.partitions });

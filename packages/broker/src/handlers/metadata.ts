@@ -4,10 +4,9 @@ import { ApiKey, ErrorCode } from "@samsa/protocol";
 import type { Input, MetadataResponseTopic } from "@samsa/protocol";
 import { clusterOperations, operationsNotRequested, topicOperations } from "../authorized-operations.ts";
 import { defineHandler } from "../context.ts";
-import { offsetsTopicName } from "../coordinator/group-store.ts";
 import type { BrokerState } from "../context.ts";
 import type { TopicMetadata } from "../storage/log-manager.ts";
-import { topicById, topicOrCreate, zeroUuid } from "../topics.ts";
+import { isInternalTopic, topicById, topicOrCreate, zeroUuid } from "../topics.ts";
 
 function describeTopic(
   broker: BrokerState,
@@ -19,7 +18,7 @@ function describeTopic(
     errorCode: 0,
     name: topic.name,
     topicId: topic.topicId,
-    isInternal: topic.name === offsetsTopicName,
+    isInternal: isInternalTopic(topic.name),
     partitions: Array.from({ length: topic.partitions }, (_, p) => ({
       errorCode: 0,
       partitionIndex: p,

@@ -3,6 +3,7 @@
 import { ApiKey, ErrorCode } from "@samsa/protocol";
 import type { Input, ProduceResponsePartitionProduceResponse } from "@samsa/protocol";
 import { defineHandler, noResponse } from "../context.ts";
+import { isInternalTopic } from "../topics.ts";
 import type { AppendResult } from "../storage/partition-log.ts";
 
 type PartitionResponse = Input<ProduceResponsePartitionProduceResponse>;
@@ -57,6 +58,11 @@ export const produceHandler = defineHandler({
           // Transactions arrive with issue #6; until then a transactional produce is refused.
           return Promise.resolve(
             failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "transactions are not supported yet"),
+          );
+        }
+        if (isInternalTopic(topic.name)) {
+          return Promise.resolve(
+            failed(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `cannot append to internal topic ${topic.name}`),
           );
         }
         const log = broker.logs.log(topic.name, p.index);
