@@ -5,7 +5,13 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["**/node_modules/**", "**/dist/**", "packages/protocol/src/generated/**", "eslint.config.js"],
+    ignores: [
+      "**/node_modules/**",
+      "**/dist/**",
+      ".scratch/**",
+      "packages/protocol/src/generated/**",
+      "eslint.config.js",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

@@ -405,16 +405,16 @@ describe("hostile input on one connection", () => {
     }
   });
 
-  test("an unsupported Produce version closes the connection", async () => {
-    // v2 is known to the protocol layer but below what the broker serves; v99 is known to nobody.
-    const v2 = encodeRequestFrame({
-      apiKey: ApiKey.Produce,
-      apiVersion: 2,
-      correlationId: 4,
-      body: produceBody(topic, batchOf(["x"])),
-    });
-    await attack(v2, /unsupported API 0 version 2/);
+  test("an unknown Produce version closes the connection; v0-v2 are answered with UNSUPPORTED_VERSION", async () => {
     await attack(handmadeFrame({ apiKey: 0, apiVersion: 99, correlationId: 4 }), /unsupported API 0 version 99/);
+    // v0–v2 are advertised (as Kafka 4 does, for librdkafka's compression check) but refused.
+    const client = await WireClient.connect(broker.bootstrap);
+    try {
+      const response = await client.send(ApiKey.Produce, 2, produceBody(topic, batchOf(["x"])));
+      assert.equal(response.responses[0]?.partitionResponses[0]?.errorCode, ErrorCode.UNSUPPORTED_VERSION);
+    } finally {
+      client.close();
+    }
   });
 
   test("an unsupported ApiVersions version is answered in v0 format with UNSUPPORTED_VERSION", async () => {

@@ -1,5 +1,5 @@
 // @samsa/testkit: helpers for integration tests — bounded waiting on conditions and unique names
-// now; starting Samsa or Apache Kafka as a test target as the broker lands.
+// and test targets (Samsa as a process or Apache Kafka, see targets.ts).
 import { randomBytes } from "node:crypto";
 
 export class WaitTimeoutError extends Error {
@@ -38,3 +38,5 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString("hex")}`;
 }
 export { WireClient } from "./wire-client.ts";
+export { freePort, startTarget, targetFromEnv } from "./targets.ts";
+export type { StartTargetOptions, Target, TargetKind } from "./targets.ts";

@@ -43,7 +43,9 @@ function fromAppend(index: number, result: AppendResult): PartitionResponse {
 
 export const produceHandler = defineHandler({
   apiKey: ApiKey.Produce,
-  versions: { min: 3, max: 11 },
+  // Advertised from v0 as Kafka 4 does (librdkafka compresses only when the broker lists Produce
+  // v0), but v0–v2 — the old message formats — are answered with UNSUPPORTED_VERSION.
+  versions: { min: 0, max: 11 },
   async handle(context, request) {
     const { broker } = context;
     const acks = request.acks;
@@ -53,6 +55,8 @@ export const produceHandler = defineHandler({
     const topics = request.topicData.map((topic) => ({
       name: topic.name,
       partitions: topic.partitionData.map((p): Promise<PartitionResponse> => {
+        if (context.apiVersion < 3)
+          return Promise.resolve(failed(p.index, ErrorCode.UNSUPPORTED_VERSION, "Produce v0–v2 are not supported"));
         if (!valid) return Promise.resolve(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS));
         if (request.transactionalId !== null) {
           // Transactions arrive with issue #6; until then a transactional produce is refused.
