@@ -3,7 +3,7 @@
 // The same tests run against either; stopping is always clean-or-forced, never left behind.
 import { execFile, spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,7 +28,11 @@ export interface Target {
 }
 
 export interface StartTargetOptions {
-  /** Extra broker settings by their Kafka names (Samsa: `--set`; ignored for Kafka). */
+  /**
+   * Extra broker settings by their Kafka names. Samsa: `--set name=value`. Kafka: appended to the
+   * server.properties that scripts/kafka.sh start wrote (a later line wins) and applied by a
+   * restart right after the start (kafka.sh formats and starts in one step); kept across restart().
+   */
   readonly settings?: Readonly<Record<string, string>>;
   /** Bound on becoming ready (default 30 s for Samsa, 90 s for Kafka). */
   readonly readyTimeoutMs?: number;
@@ -379,6 +383,46 @@ async function startKafka(options: StartTargetOptions): Promise<Target> {
     return stopped ? { clean: true, detail: "stopped" } : { clean: false, detail: "ignored SIGTERM; killed" };
   };
 
+  // kafka.sh start formats a fresh cluster; a relaunch runs the same server.properties on the
+  // existing log dirs instead (run-class execs java, so the child's pid is the broker's).
+  const relaunch = async (why: string): Promise<void> => {
+    const fd = openSync(outFile, "a");
+    let child: ChildProcess;
+    try {
+      child = spawn("bash", [kafkaScript, "run-class", "kafka.Kafka", join(dataDir, "server.properties")], {
+        cwd: repoRoot,
+        stdio: ["ignore", fd, fd],
+        env: { ...process.env, KAFKA_TOOL_HEAP: process.env["SAMSA_KAFKA_HEAP"] ?? "-Xms256m -Xmx1g" },
+      });
+    } finally {
+      closeSync(fd);
+    }
+    if (child.pid === undefined) throw new Error("could not spawn the Kafka broker");
+    writeFileSync(join(dataDir, "kafka.pid"), `${child.pid}\n`);
+    let exited = false;
+    child.once("exit", () => (exited = true));
+    child.unref();
+    await waitKafkaReady(bootstrap, readyTimeoutMs, () => !exited).catch((error: unknown) => {
+      throw new Error(`Kafka did not come back after ${why}: ${String(error)}\n${outputTail()}`, { cause: error });
+    });
+  };
+
+  const settings = Object.entries(options.settings ?? {});
+  if (settings.length > 0) {
+    try {
+      const result = await halt();
+      if (!result.clean) throw new Error(`Kafka did not stop cleanly: ${result.detail}\n${outputTail()}`);
+      const lines = settings.map(([name, value]) => `${name}=${value}\n`).join("");
+      appendFileSync(join(dataDir, "server.properties"), `# StartTargetOptions.settings\n${lines}`);
+      await relaunch("applying settings");
+    } catch (error) {
+      await halt().catch(() => undefined);
+      emergencyKills.delete(key);
+      removeDataDir(dataDir);
+      throw error;
+    }
+  }
+
   return {
     kind: "kafka",
     bootstrap,
@@ -393,27 +437,7 @@ async function startKafka(options: StartTargetOptions): Promise<Target> {
     async restart() {
       const result = await halt();
       if (!result.clean) throw new Error(`Kafka did not stop cleanly: ${result.detail}\n${outputTail()}`);
-      // kafka.sh start formats a fresh cluster; a restart runs the same server.properties on the
-      // existing log dirs instead (run-class execs java, so the child's pid is the broker's).
-      const fd = openSync(outFile, "a");
-      let child: ChildProcess;
-      try {
-        child = spawn("bash", [kafkaScript, "run-class", "kafka.Kafka", join(dataDir, "server.properties")], {
-          cwd: repoRoot,
-          stdio: ["ignore", fd, fd],
-          env: { ...process.env, KAFKA_TOOL_HEAP: process.env["SAMSA_KAFKA_HEAP"] ?? "-Xms256m -Xmx1g" },
-        });
-      } finally {
-        closeSync(fd);
-      }
-      if (child.pid === undefined) throw new Error("could not spawn the Kafka broker");
-      writeFileSync(join(dataDir, "kafka.pid"), `${child.pid}\n`);
-      let exited = false;
-      child.once("exit", () => (exited = true));
-      child.unref();
-      await waitKafkaReady(bootstrap, readyTimeoutMs, () => !exited).catch((error: unknown) => {
-        throw new Error(`Kafka did not come back after restart: ${String(error)}\n${outputTail()}`, { cause: error });
-      });
+      await relaunch("restart");
     },
   };
 }

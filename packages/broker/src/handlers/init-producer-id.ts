@@ -1,9 +1,8 @@
-// InitProducerId for idempotent producers: a fresh producer id (durably unique), or the same id
-// with a bumped epoch when the producer asks for one. Transactional ids arrive with issue #6.
+// InitProducerId for idempotent producers: always a fresh producer id (durably unique) with epoch
+// 0, as Kafka's coordinator does without a transactional id — whatever id and epoch the client
+// sends (@platformatic/kafka sends 0/0). Transactional ids arrive with issue #6.
 import { ApiKey, ErrorCode } from "@samsa/protocol";
 import { defineHandler } from "../context.ts";
-
-const epochMax = 32767;
 
 export const initProducerIdHandler = defineHandler({
   apiKey: ApiKey.InitProducerId,
@@ -16,10 +15,6 @@ export const initProducerIdHandler = defineHandler({
         producerId: -1n,
         producerEpoch: -1,
       };
-    }
-    const { producerId, producerEpoch } = request;
-    if (producerId >= 0n && producerEpoch >= 0 && producerEpoch < epochMax) {
-      return { throttleTimeMs: 0, errorCode: 0, producerId, producerEpoch: producerEpoch + 1 };
     }
     const id = await context.broker.producerIds.allocate();
     return { throttleTimeMs: 0, errorCode: 0, producerId: BigInt(id), producerEpoch: 0 };
