@@ -33,7 +33,7 @@ const {
 } = AclOperation;
 
 export const topicOperations = bits(READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS);
-export const groupOperations = bits(READ, DESCRIBE, DELETE);
+export const groupOperations = bits(READ, DESCRIBE, DELETE, DESCRIBE_CONFIGS, ALTER_CONFIGS);
 export const clusterOperations = bits(
   CREATE,
   CLUSTER_ACTION,

@@ -95,6 +95,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     clock: systemClock,
     scheduler: systemScheduler,
     logger,
+    topics: logs,
   });
   // Loads __consumer_offsets in the background; group requests get COORDINATOR_LOAD_IN_PROGRESS meanwhile.
   void groupCoordinator.load();

@@ -4,6 +4,7 @@
 import { defaultLogConfig } from "./storage/log-config.ts";
 import type { Durability, LogConfig } from "./storage/log-config.ts";
 import { applyTopicConfigs } from "./storage/topic-config.ts";
+import { assignorClassNames, rangeAssignorName, uniformAssignorName } from "./coordinator/assignors.ts";
 
 export interface HostPort {
   readonly host: string;
@@ -72,6 +73,14 @@ export interface GroupCoordinatorConfig {
   readonly offsetMetadataBytesMax: number;
   /** offsets.load.buffer.size: bytes read at a time when loading __consumer_offsets. */
   readonly offsetsLoadBufferBytes: number;
+  /** group.consumer.heartbeat.interval.ms: how often consumer-protocol members heartbeat. */
+  readonly consumerHeartbeatIntervalMs: number;
+  /** group.consumer.session.timeout.ms: a consumer-protocol member silent this long is removed. */
+  readonly consumerSessionTimeoutMs: number;
+  /** group.consumer.max.size */
+  readonly consumerGroupSizeMax: number;
+  /** group.consumer.assignors: server-side assignor names; the first is the default. */
+  readonly consumerAssignors: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -193,6 +202,16 @@ export const brokerSettingDefaults: Readonly<Record<string, string>> = {
   "offsets.commit.timeout.ms": "5000",
   "offset.metadata.max.bytes": "4096",
   "offsets.load.buffer.size": "5242880",
+  // The consumer rebalance protocol (KIP-848); the min/max settings bound the heartbeat interval
+  // and the session timeout, as in Kafka.
+  "group.consumer.heartbeat.interval.ms": "5000",
+  "group.consumer.min.heartbeat.interval.ms": "5000",
+  "group.consumer.max.heartbeat.interval.ms": "15000",
+  "group.consumer.session.timeout.ms": "45000",
+  "group.consumer.min.session.timeout.ms": "45000",
+  "group.consumer.max.session.timeout.ms": "60000",
+  "group.consumer.max.size": "2147483647",
+  "group.consumer.assignors": "uniform,range",
 };
 
 /** Accepted for compatibility with Kafka configs, but with no effect on a single node. */
@@ -391,5 +410,54 @@ function groupCoordinatorConfig(s: (name: string) => string): GroupCoordinatorCo
     offsetCommitTimeoutMs: setting("offsets.commit.timeout.ms", 1),
     offsetMetadataBytesMax: setting("offset.metadata.max.bytes", 0),
     offsetsLoadBufferBytes: setting("offsets.load.buffer.size", 1),
+    ...consumerProtocolConfig(s, setting),
+  };
+}
+
+/** group.consumer.* (KIP-848), validated as Kafka's GroupCoordinatorConfig does. */
+function consumerProtocolConfig(
+  s: (name: string) => string,
+  setting: (name: string, min: number, max?: number) => number,
+): Pick<
+  GroupCoordinatorConfig,
+  "consumerHeartbeatIntervalMs" | "consumerSessionTimeoutMs" | "consumerGroupSizeMax" | "consumerAssignors"
+> {
+  const bounded = (name: string, minName: string, maxName: string): number => {
+    const min = setting(minName, 1);
+    const max = setting(maxName, 1);
+    if (max < min) throw new ConfigError(maxName, `must not be below ${minName}`);
+    const value = setting(name, 1);
+    if (value < min || value > max)
+      throw new ConfigError(name, `${value} is outside ${minName}..${maxName} (${min}..${max})`);
+    return value;
+  };
+  const heartbeatMs = bounded(
+    "group.consumer.heartbeat.interval.ms",
+    "group.consumer.min.heartbeat.interval.ms",
+    "group.consumer.max.heartbeat.interval.ms",
+  );
+  const sessionMs = bounded(
+    "group.consumer.session.timeout.ms",
+    "group.consumer.min.session.timeout.ms",
+    "group.consumer.max.session.timeout.ms",
+  );
+  if (heartbeatMs >= sessionMs) {
+    throw new ConfigError("group.consumer.heartbeat.interval.ms", "must be below group.consumer.session.timeout.ms");
+  }
+  const assignors = s("group.consumer.assignors")
+    .split(",")
+    .map((a) => a.trim())
+    .filter((a) => a !== "")
+    .map((a) => assignorClassNames[a] ?? a);
+  const unknown = assignors.find((a) => a !== uniformAssignorName && a !== rangeAssignorName);
+  if (unknown !== undefined) {
+    throw new ConfigError("group.consumer.assignors", `unknown assignor ${unknown} (known: uniform, range)`);
+  }
+  if (assignors.length === 0) throw new ConfigError("group.consumer.assignors", "at least one assignor is needed");
+  return {
+    consumerHeartbeatIntervalMs: heartbeatMs,
+    consumerSessionTimeoutMs: sessionMs,
+    consumerGroupSizeMax: setting("group.consumer.max.size", 1),
+    consumerAssignors: [...new Set(assignors)],
   };
 }

@@ -1,7 +1,8 @@
-// The group coordinator of this node: every classic group, their committed offsets, loading them
-// from __consumer_offsets at startup, writing every change there (acks=all) before answering,
-// offset expiry, and the admin operations (describe, list, delete). Handlers call into this.
-import { randomUUID } from "node:crypto";
+// The group coordinator of this node: every group — classic (JoinGroup/SyncGroup) or consumer
+// (ConsumerGroupHeartbeat, KIP-848); a group id is one or the other — their committed offsets,
+// loading them from __consumer_offsets at startup, writing every change there (acks=all) before
+// answering, offset expiry, and the admin operations (describe, list, delete). Handlers call into this.
+import { randomBytes, randomUUID } from "node:crypto";
 import { ErrorCode } from "@samsa/protocol";
 import type { GroupCoordinatorConfig } from "../config.ts";
 import type { Logger } from "../logger.ts";
@@ -11,7 +12,6 @@ import type {
   CommittedOffset,
   DescribedMember,
   GroupRuntime,
-  GroupState,
   JoinGroupParams,
   JoinGroupResult,
   LeaveResult,
@@ -19,8 +19,22 @@ import type {
   SyncGroupParams,
   SyncGroupResult,
 } from "./classic-group.ts";
+import { ConsumerGroup, heartbeatError, noTopics, validateHeartbeat } from "./consumer-group.ts";
+import type {
+  ConsumerGroupHeartbeatParams,
+  ConsumerGroupHeartbeatResult,
+  ConsumerGroupRuntime,
+  DescribedConsumerGroup,
+  TopicsView,
+} from "./consumer-group.ts";
 import type { AppendOutcome, GroupStore } from "./group-store.ts";
-import type { CoordinatorRecord, GroupMetadataValue, OffsetValue } from "./records.ts";
+import type {
+  ConsumerGroupValue,
+  ConsumerMemberValue,
+  CoordinatorRecord,
+  GroupMetadataValue,
+  OffsetValue,
+} from "./records.ts";
 import type { ScheduledTask, Scheduler } from "./scheduler.ts";
 
 export interface GroupCoordinatorOptions {
@@ -31,6 +45,10 @@ export interface GroupCoordinatorOptions {
   readonly logger: Logger;
   /** Member ids for new members (default: `${clientId or instance id}-${uuid}`). */
   readonly newMemberId?: (prefix: string) => string;
+  /** The topics consumer groups subscribe to (the broker's LogManager); none by default. */
+  readonly topics?: TopicsView;
+  /** Member ids for ConsumerGroupHeartbeat v0 joins without one (default: a random base64 UUID). */
+  readonly newConsumerMemberId?: () => string;
 }
 
 export interface OffsetCommitParams {
@@ -85,9 +103,21 @@ export interface DescribedGroup {
 export interface ListedGroup {
   readonly groupId: string;
   readonly protocolType: string;
-  readonly groupState: GroupState;
-  readonly groupType: "classic";
+  /** Classic states (GroupState) or consumer group states (ConsumerGroupState). */
+  readonly groupState: string;
+  readonly groupType: "classic" | "consumer";
 }
+
+/** ConsumerGroupDescribe's answer for one group. */
+export interface ConsumerGroupDescription {
+  readonly groupId: string;
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+  /** Present when errorCode is 0. */
+  readonly group: DescribedConsumerGroup | undefined;
+}
+
+type AnyGroup = ClassicGroup | ConsumerGroup;
 
 type Status = "loading" | "active" | "failed" | "closed";
 
@@ -137,7 +167,9 @@ export class GroupCoordinator {
   private readonly scheduler: Scheduler;
   private readonly logger: Logger;
   private readonly runtime: GroupRuntime;
-  private readonly groups = new Map<string, ClassicGroup>();
+  private readonly consumerRuntime: ConsumerGroupRuntime;
+  private readonly topics: TopicsView;
+  private readonly groups = new Map<string, AnyGroup>();
   private status: Status = "loading";
   private loading: Promise<void> | undefined;
   private readonly writes = new Set<Promise<AppendOutcome>>();
@@ -159,6 +191,21 @@ export class GroupCoordinator {
       storeGroup: (groupId, value) => this.storeGroup(groupId, value),
       newMemberId: options.newMemberId ?? ((prefix) => `${prefix}-${randomUUID()}`),
     };
+    this.topics = options.topics ?? noTopics;
+    this.consumerRuntime = {
+      clock: options.clock,
+      scheduler: options.scheduler,
+      config: options.config,
+      logger: options.logger,
+      topics: this.topics,
+      write: async (groupId, records) => {
+        const outcome = await this.writeWithTimeout(undefined, groupId, records);
+        if (outcome === undefined) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+        return outcome.ok ? 0 : groupWriteError(outcome.errorCode);
+      },
+      // Kafka's Uuid.toString(): 16 random bytes in URL-safe base64 without padding.
+      newMemberId: options.newConsumerMemberId ?? (() => randomBytes(16).toString("base64url")),
+    };
   }
 
   /** Whether the stored state is loaded and group requests are served. */
@@ -171,9 +218,16 @@ export class GroupCoordinator {
     return this.status === "loading" || this.status === "active";
   }
 
-  /** A group by id (tests, metrics); undefined when unknown. */
+  /** A classic group by id (tests, metrics); undefined when unknown or a consumer group. */
   group(groupId: string): ClassicGroup | undefined {
-    return this.groups.get(groupId);
+    const group = this.groups.get(groupId);
+    return group instanceof ClassicGroup ? group : undefined;
+  }
+
+  /** A consumer group by id (tests, metrics); undefined when unknown or a classic group. */
+  consumerGroup(groupId: string): ConsumerGroup | undefined {
+    const group = this.groups.get(groupId);
+    return group instanceof ConsumerGroup ? group : undefined;
   }
 
   get groupCount(): number {
@@ -208,6 +262,11 @@ export class GroupCoordinator {
   private async replay(): Promise<void> {
     const startedMs = this.clock.nowMs();
     const metadata = new Map<string, GroupMetadataValue | null>();
+    const consumerGroups = new Map<string, ConsumerGroupValue | null>();
+    const consumerMembers = new Map<string, Map<string, ConsumerMemberValue>>();
+    // Where each group id last had a classic or consumer group record: the later one wins.
+    const classicAt = new Map<string, number>();
+    const consumerAt = new Map<string, number>();
     const offsets = new Map<string, Map<string, Map<number, CommittedOffset>>>();
     let records = 0;
     try {
@@ -216,6 +275,26 @@ export class GroupCoordinator {
           records++;
           if (record.kind === "group") {
             metadata.set(record.groupId, record.value);
+            classicAt.set(record.groupId, offset);
+            return;
+          }
+          if (record.kind === "consumerGroup") {
+            consumerGroups.set(record.groupId, record.value);
+            consumerAt.set(record.groupId, offset);
+            if (record.value === null) consumerMembers.delete(record.groupId);
+            return;
+          }
+          if (record.kind === "consumerMember") {
+            let members = consumerMembers.get(record.groupId);
+            if (record.value === null) {
+              members?.delete(record.memberId);
+              return;
+            }
+            if (members === undefined) {
+              members = new Map<string, ConsumerMemberValue>();
+              consumerMembers.set(record.groupId, members);
+            }
+            members.set(record.memberId, record.value);
             return;
           }
           let byTopic = offsets.get(record.groupId);
@@ -246,16 +325,31 @@ export class GroupCoordinator {
     }
     if (this.status === "closed") return;
     let offsetCount = 0;
-    for (const groupId of new Set([...metadata.keys(), ...offsets.keys()])) {
+    for (const groupId of new Set([...metadata.keys(), ...consumerGroups.keys(), ...offsets.keys()])) {
       const value = metadata.get(groupId);
+      const consumerValue = consumerGroups.get(groupId);
       // Topics whose every offset was deleted leave empty maps behind: drop them.
       const live = [...(offsets.get(groupId)?.entries() ?? [])].filter(([, partitions]) => partitions.size > 0);
+      const isConsumer =
+        consumerValue !== undefined &&
+        consumerValue !== null &&
+        (value === undefined || value === null || (consumerAt.get(groupId) ?? -1) > (classicAt.get(groupId) ?? -1));
       // A group tombstone and no offsets: the group is gone.
-      if ((value === undefined || value === null) && live.length === 0) continue;
-      const group =
-        value === undefined || value === null
-          ? new ClassicGroup(groupId, this.runtime)
-          : ClassicGroup.load(groupId, value, this.runtime);
+      if (!isConsumer && (value === undefined || value === null) && live.length === 0) continue;
+      let group: AnyGroup;
+      if (isConsumer) {
+        group = ConsumerGroup.load(
+          groupId,
+          consumerValue,
+          consumerMembers.get(groupId) ?? new Map<string, ConsumerMemberValue>(),
+          this.consumerRuntime,
+        );
+      } else {
+        group =
+          value === undefined || value === null
+            ? new ClassicGroup(groupId, this.runtime)
+            : ClassicGroup.load(groupId, value, this.runtime);
+      }
       for (const [topic, partitions] of live) {
         group.offsets.set(topic, partitions);
         offsetCount += partitions.size;
@@ -278,11 +372,7 @@ export class GroupCoordinator {
    * Appends one group's records (acks=all). Offset records take effect in memory once durable,
    * on the group that wrote them unless it was deleted meanwhile; later records win.
    */
-  private write(
-    group: ClassicGroup | undefined,
-    groupId: string,
-    records: CoordinatorRecord[],
-  ): Promise<AppendOutcome> {
+  private write(group: AnyGroup | undefined, groupId: string, records: CoordinatorRecord[]): Promise<AppendOutcome> {
     if (this.status === "closed") {
       return Promise.resolve({ ok: false, errorCode: ErrorCode.NOT_COORDINATOR, message: "coordinator closed" });
     }
@@ -321,7 +411,7 @@ export class GroupCoordinator {
 
   /** A write bounded by offsets.commit.timeout.ms; undefined when it took longer. */
   private writeWithTimeout(
-    group: ClassicGroup | undefined,
+    group: AnyGroup | undefined,
     groupId: string,
     records: CoordinatorRecord[],
   ): Promise<AppendOutcome | undefined> {
@@ -358,7 +448,16 @@ export class GroupCoordinator {
     ) {
       return fail(ErrorCode.INVALID_SESSION_TIMEOUT);
     }
-    let group = this.groups.get(request.groupId);
+    let existing = this.groups.get(request.groupId);
+    if (existing instanceof ConsumerGroup) {
+      // An empty consumer group becomes a classic group (its offsets stay), as in Kafka. Members
+      // on the classic protocol do not join a consumer group that has members: Samsa does not
+      // run mixed groups (Kafka 4 does, for protocol type "consumer").
+      if (existing.state !== "Empty") return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+      if (request.memberId !== "") return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+      existing = this.convertToClassicGroup(existing);
+    }
+    let group = existing;
     let created = false;
     if (group === undefined) {
       if (request.memberId !== "") return fail(ErrorCode.UNKNOWN_MEMBER_ID);
@@ -379,7 +478,8 @@ export class GroupCoordinator {
     if (status !== 0) return fail(status);
     if (request.groupId === "") return fail(ErrorCode.INVALID_GROUP_ID);
     const group = this.groups.get(request.groupId);
-    if (group === undefined) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+    // A consumer group has no classic members.
+    if (!(group instanceof ClassicGroup)) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
     return group.sync(request);
   }
 
@@ -393,7 +493,7 @@ export class GroupCoordinator {
     if (status !== 0) return status;
     if (request.groupId === "") return ErrorCode.INVALID_GROUP_ID;
     const group = this.groups.get(request.groupId);
-    if (group === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (!(group instanceof ClassicGroup)) return ErrorCode.UNKNOWN_MEMBER_ID;
     return group.heartbeat(request);
   }
 
@@ -412,7 +512,111 @@ export class GroupCoordinator {
         })),
       };
     }
+    if (group instanceof ConsumerGroup) return group.leaveMembers(members);
     return group.leave(members);
+  }
+
+  // ------------------------------------------------------------ consumer protocol (KIP-848)
+
+  /**
+   * ConsumerGroupHeartbeat: joins (epoch 0), heartbeats, leaves (-1, or -2 for a static member
+   * leaving for now). A group id names a classic or a consumer group: an empty classic group is
+   * replaced by a consumer group (offsets kept); a classic group with members is not upgraded.
+   */
+  consumerGroupHeartbeat(request: ConsumerGroupHeartbeatParams): Promise<ConsumerGroupHeartbeatResult> {
+    const fail = (errorCode: number, message: string | null = null) =>
+      Promise.resolve(heartbeatError(errorCode, message));
+    const status = this.statusError();
+    if (status !== 0) return fail(status);
+    const invalid = validateHeartbeat(request, this.config.consumerAssignors);
+    if (invalid !== undefined) return fail(invalid.errorCode, invalid.errorMessage);
+    const { groupId } = request;
+    const existing = this.groups.get(groupId);
+    if (request.memberEpoch < 0) {
+      if (existing === undefined) return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} not found.`);
+      if (!(existing instanceof ConsumerGroup)) {
+        return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
+      }
+      return existing.leave(request);
+    }
+    let group: ConsumerGroup;
+    let created = false;
+    if (existing instanceof ConsumerGroup) {
+      group = existing;
+    } else if (request.memberEpoch !== 0) {
+      return fail(
+        ErrorCode.GROUP_ID_NOT_FOUND,
+        existing === undefined ? `Consumer group ${groupId} not found.` : `Group ${groupId} is not a consumer group.`,
+      );
+    } else if (existing === undefined) {
+      group = new ConsumerGroup(groupId, this.consumerRuntime);
+      this.groups.set(groupId, group);
+      created = true;
+    } else {
+      if (existing.state !== "Empty" || existing.memberCount > 0 || existing.pendingMemberCount > 0) {
+        const why =
+          existing.protocolType !== consumerProtocolType
+            ? "the group does not use the consumer embedded protocol"
+            : "it has members (Samsa does not upgrade groups online)";
+        return fail(
+          ErrorCode.GROUP_ID_NOT_FOUND,
+          `Cannot upgrade classic group ${groupId} to consumer group because ${why}.`,
+        );
+      }
+      group = this.convertToConsumerGroup(existing);
+      created = true;
+    }
+    const result = group.heartbeat(request);
+    // A join refused outright must not leave an empty group behind (offsets aside).
+    if (created && group.memberCount === 0 && !group.hasOffsets() && !group.persisted) this.groups.delete(groupId);
+    return result;
+  }
+
+  /** An empty classic group gives way to a consumer group; its offsets stay. */
+  private convertToConsumerGroup(classic: ClassicGroup): ConsumerGroup {
+    const group = new ConsumerGroup(classic.groupId, this.consumerRuntime, { replacesClassicGroup: classic.persisted });
+    for (const [topic, partitions] of classic.offsets) group.offsets.set(topic, partitions);
+    classic.markDead();
+    this.groups.set(classic.groupId, group);
+    this.logger.log("info", "classic group replaced by a consumer group", { group: classic.groupId });
+    return group;
+  }
+
+  /** An empty consumer group gives way to a classic group; its offsets stay. */
+  private convertToClassicGroup(consumer: ConsumerGroup): ClassicGroup {
+    const group = new ClassicGroup(consumer.groupId, this.runtime);
+    for (const [topic, partitions] of consumer.offsets) group.offsets.set(topic, partitions);
+    // Written before anything the classic group writes (appends keep their order).
+    void this.write(undefined, consumer.groupId, consumer.tombstones());
+    consumer.markDead();
+    this.groups.set(consumer.groupId, group);
+    this.logger.log("info", "consumer group replaced by a classic group", { group: consumer.groupId });
+    return group;
+  }
+
+  /**
+   * ConsumerGroupDescribe: GROUP_ID_NOT_FOUND for unknown and classic groups, as Kafka; topic
+   * names come from the broker's topics (a deleted topic's partitions are left out).
+   */
+  consumerGroupDescribe(groupIds: readonly string[]): ConsumerGroupDescription[] {
+    const status = this.statusError();
+    const topicNames = new Map<string, string>(this.topics.topics().map((t) => [t.topicId, t.name]));
+    return groupIds.map((groupId) => {
+      const fail = (errorCode: number, errorMessage: string | null = null): ConsumerGroupDescription => ({
+        groupId,
+        errorCode,
+        errorMessage,
+        group: undefined,
+      });
+      if (status !== 0) return fail(status);
+      if (groupId === "") return fail(ErrorCode.INVALID_GROUP_ID);
+      const group = this.groups.get(groupId);
+      if (group === undefined) return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} not found.`);
+      if (!(group instanceof ConsumerGroup)) {
+        return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
+      }
+      return { groupId, errorCode: 0, errorMessage: null, group: group.describe(topicNames) };
+    });
   }
 
   // -------------------------------------------------------------------------------- offsets
@@ -433,6 +637,13 @@ export class GroupCoordinator {
       }
       group = new ClassicGroup(request.groupId, this.runtime);
       this.groups.set(request.groupId, group);
+    } else if (group instanceof ConsumerGroup) {
+      const invalid = group.validateOffsetCommit({
+        memberId: request.memberId,
+        memberEpoch: generationId,
+        apiVersion: request.apiVersion,
+      });
+      if (invalid !== 0) return failAll(request.topics, invalid);
     } else {
       const invalid = group.validateOffsetCommit({
         memberId: request.memberId,
@@ -493,10 +704,20 @@ export class GroupCoordinator {
     groupId: string;
     topics: readonly { name: string; partitionIndexes: readonly number[] }[] | null;
     requireStable: boolean;
+    /** OffsetFetch v9+: a consumer group member's id and epoch (null and -1 for none). */
+    memberId?: string | null;
+    memberEpoch?: number;
   }): FetchedOffsets {
     const status = this.statusError();
     if (status !== 0) return { errorCode: status, topics: [] };
     const group = this.groups.get(request.groupId);
+    if (group instanceof ConsumerGroup) {
+      const invalid = group.validateOffsetFetch({
+        memberId: request.memberId ?? null,
+        memberEpoch: request.memberEpoch ?? -1,
+      });
+      if (invalid !== 0) return { errorCode: invalid, topics: [] };
+    }
     const offsets = group?.offsets ?? new Map<string, Map<number, CommittedOffset>>();
     const describe = (partitionIndex: number, o: CommittedOffset | undefined) => ({
       partitionIndex,
@@ -532,7 +753,7 @@ export class GroupCoordinator {
     if (status !== 0) return { errorCode: status, topics: [] };
     const group = this.groups.get(groupId);
     if (group === undefined || group.state === "Dead") return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
-    if (group.state !== "Empty" && group.protocolType !== consumerProtocolType) {
+    if (group instanceof ClassicGroup && group.state !== "Empty" && group.protocolType !== consumerProtocolType) {
       return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
     }
     const records: CoordinatorRecord[] = [];
@@ -565,7 +786,8 @@ export class GroupCoordinator {
         return { errorCode: status, groupId, groupState: "", protocolType: "", protocolData: "", members: [] };
       }
       const group = this.groups.get(groupId);
-      if (group === undefined) {
+      // Kafka 4.4 answers a consumer group as it answers an unknown one (before v6).
+      if (!(group instanceof ClassicGroup)) {
         return { errorCode: 0, groupId, groupState: "Dead", protocolType: "", protocolData: "", members: [] };
       }
       const d = group.describe();
@@ -580,7 +802,7 @@ export class GroupCoordinator {
     });
   }
 
-  /** ListGroups: states (v4+) and types (v5+) filters, case-insensitive; every group is "classic". */
+  /** ListGroups: states (v4+) and types (v5+) filters, case-insensitive ("classic", "consumer"). */
   listGroups(filters: { statesFilter: readonly string[]; typesFilter: readonly string[] }): {
     errorCode: number;
     groups: ListedGroup[];
@@ -588,23 +810,24 @@ export class GroupCoordinator {
     const status = this.statusError();
     if (status !== 0) return { errorCode: status, groups: [] };
     const states = new Set(filters.statesFilter.map((s) => s.toLowerCase()));
-    const types = new Set(filters.typesFilter.map((s) => s.toLowerCase()));
-    if (types.size > 0 && !types.has("classic")) return { errorCode: 0, groups: [] };
+    const types = new Set(filters.typesFilter.map((s) => s.trim().toLowerCase()));
     const groups: ListedGroup[] = [];
     for (const group of this.groups.values()) {
       if (group.state === "Dead") continue;
       if (states.size > 0 && !states.has(group.state.toLowerCase())) continue;
+      const groupType = group instanceof ConsumerGroup ? "consumer" : "classic";
+      if (types.size > 0 && !types.has(groupType)) continue;
       groups.push({
         groupId: group.groupId,
-        protocolType: group.protocolType ?? "",
+        protocolType: group instanceof ConsumerGroup ? consumerProtocolType : (group.protocolType ?? ""),
         groupState: group.state,
-        groupType: "classic",
+        groupType,
       });
     }
     return { errorCode: 0, groups };
   }
 
-  /** DeleteGroups: Empty groups only; their offsets and metadata get tombstones (durably). */
+  /** DeleteGroups: Empty groups only (classic or consumer); their offsets and records get tombstones (durably). */
   async deleteGroups(groupIds: readonly string[]): Promise<{ groupId: string; errorCode: number }[]> {
     return Promise.all(
       groupIds.map(async (groupId) => {
@@ -627,14 +850,15 @@ export class GroupCoordinator {
   }
 
   /** Marks an Empty group Dead and forgets it; returns the tombstones that make it so on disk. */
-  private removeGroup(group: ClassicGroup): CoordinatorRecord[] {
+  private removeGroup(group: AnyGroup): CoordinatorRecord[] {
     const records: CoordinatorRecord[] = [];
     for (const [topic, partitions] of group.offsets) {
       for (const partition of partitions.keys()) {
         records.push({ kind: "offset", groupId: group.groupId, topic, partition, value: null });
       }
     }
-    records.push({ kind: "group", groupId: group.groupId, value: null });
+    if (group instanceof ConsumerGroup) records.push(...group.tombstones());
+    else records.push({ kind: "group", groupId: group.groupId, value: null });
     group.markDead();
     group.offsets.clear();
     this.groups.delete(group.groupId);
@@ -690,7 +914,7 @@ export class GroupCoordinator {
       const removable =
         group.state === "Empty" &&
         group.memberCount === 0 &&
-        group.pendingMemberCount === 0 &&
+        (group instanceof ConsumerGroup || group.pendingMemberCount === 0) &&
         records.length === total;
       if (removable) {
         if (total === 0 && !group.persisted) {
@@ -739,7 +963,7 @@ function committed(value: OffsetValue, recordOffset: number): CommittedOffset {
 
 /** Applies a durable offset record (or tombstone) unless a later record already took effect. */
 function applyOffset(
-  group: ClassicGroup,
+  group: { readonly offsets: Map<string, Map<number, CommittedOffset>> },
   topic: string,
   partition: number,
   value: OffsetValue | null,
@@ -776,7 +1000,9 @@ function isUnused(group: ClassicGroup): boolean {
  * Which offsets of a group may expire, and counting from when: undefined for none (a group
  * with members, unless Stable on the consumer protocol with known subscriptions).
  */
-function expiryRule(group: ClassicGroup): { sinceMs: number | undefined; skipSubscribed: boolean } | undefined {
+function expiryRule(group: AnyGroup): { sinceMs: number | undefined; skipSubscribed: boolean } | undefined {
+  // Consumer groups (Kafka's ConsumerGroup): from the commit, for topics no member subscribes to.
+  if (group instanceof ConsumerGroup) return { sinceMs: undefined, skipSubscribed: true };
   if (group.protocolType === null) return { sinceMs: undefined, skipSubscribed: false };
   if (group.state === "Empty") return { sinceMs: group.stateTimestampMs, skipSubscribed: false };
   if (group.protocolType === consumerProtocolType && group.state === "Stable" && group.subscriptionsKnown) {

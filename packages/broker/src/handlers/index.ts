@@ -22,6 +22,8 @@ import { metadataHandler } from "./metadata.ts";
 import { offsetForLeaderEpochHandler } from "./offset-for-leader-epoch.ts";
 import { produceHandler } from "./produce.ts";
 // The group coordinator's APIs (coordinator/).
+import { consumerGroupDescribeHandler } from "./consumer-group-describe.ts";
+import { consumerGroupHeartbeatHandler } from "./consumer-group-heartbeat.ts";
 import { deleteGroupsHandler } from "./delete-groups.ts";
 import { describeGroupsHandler } from "./describe-groups.ts";
 import { findCoordinatorHandler } from "./find-coordinator.ts";
@@ -71,6 +73,8 @@ const registry = new Map<number, RegisteredApi>(
     register(describeGroupsHandler),
     register(listGroupsHandler),
     register(deleteGroupsHandler),
+    register(consumerGroupHeartbeatHandler),
+    register(consumerGroupDescribeHandler),
     register(fetchHandler),
     register(listOffsetsHandler),
     register(initProducerIdHandler),

@@ -18,6 +18,9 @@ export const offsetFetchHandler = defineHandler({
             groupId: g.groupId,
             topics: g.topics,
             requireStable: request.requireStable,
+            // v9+: consumer group members say who they are (null and -1 otherwise).
+            memberId: g.memberId,
+            memberEpoch: g.memberEpoch,
           });
           return { groupId: g.groupId, errorCode: fetched.errorCode, topics: fetched.topics };
         }),

@@ -1,0 +1,39 @@
+// ConsumerGroupDescribe (KIP-848): epochs, assignor, members with their subscriptions, current
+// and target assignments of consumer groups. Unknown and classic groups are GROUP_ID_NOT_FOUND.
+import { ApiKey } from "@samsa/protocol";
+import { AclOperation, operationsNotRequested } from "../authorized-operations.ts";
+import { defineHandler } from "../context.ts";
+
+const { READ, DELETE, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS } = AclOperation;
+/** What Kafka 4.4 reports for a group without an authorizer (groups have configs since KIP-848). */
+const consumerGroupOperations = [READ, DELETE, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS].reduce(
+  (set, op) => set | (1 << op),
+  0,
+);
+
+export const consumerGroupDescribeHandler = defineHandler({
+  apiKey: ApiKey.ConsumerGroupDescribe,
+  // Kafka 4.4 serves 0-1; v1 is newer than this protocol layer.
+  versions: { min: 0, max: 0 },
+  handle(context, request) {
+    const described = context.broker.groupCoordinator.consumerGroupDescribe(request.groupIds);
+    return Promise.resolve({
+      throttleTimeMs: 0,
+      groups: described.map((d) => {
+        const g = d.group;
+        return {
+          errorCode: d.errorCode,
+          errorMessage: d.errorMessage,
+          groupId: d.groupId,
+          groupState: g?.groupState ?? "",
+          groupEpoch: g?.groupEpoch ?? 0,
+          assignmentEpoch: g?.assignmentEpoch ?? 0,
+          assignorName: g?.assignorName ?? "",
+          members: g?.members ?? [],
+          authorizedOperations:
+            g !== undefined && request.includeAuthorizedOperations ? consumerGroupOperations : operationsNotRequested,
+        };
+      }),
+    });
+  },
+});
