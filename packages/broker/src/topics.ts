@@ -7,6 +7,19 @@ import type { TopicMetadata } from "./storage/log-manager.ts";
 
 export const zeroUuid = "00000000-0000-0000-0000-000000000000";
 
+/** A partition as Metadata and DescribeTopicPartitions describe it: this node leads and is the only replica. */
+export function singleNodePartition(nodeId: number, partitionIndex: number) {
+  return {
+    errorCode: 0,
+    partitionIndex,
+    leaderId: nodeId,
+    leaderEpoch: 0,
+    replicaNodes: [nodeId],
+    isrNodes: [nodeId],
+    offlineReplicas: [],
+  };
+}
+
 /** Topics the broker owns: clients may read them but not write them or auto-create them. */
 export function isInternalTopic(name: string): boolean {
   return name === offsetsTopicName;

@@ -10,7 +10,7 @@ import type {
 import { topicOperations } from "../authorized-operations.ts";
 import { defineHandler } from "../context.ts";
 import { TopicError } from "../storage/log-manager.ts";
-import { zeroUuid } from "../topics.ts";
+import { singleNodePartition, zeroUuid } from "../topics.ts";
 
 /** Kafka's max.request.partition.size.limit default: the most partitions one response carries. */
 const responsePartitionsMax = 2000;
@@ -81,17 +81,7 @@ export const describeTopicPartitionsHandler = defineHandler({
       const end = Math.min(topic.partitions, start + remaining);
       const partitions = [];
       for (let p = start; p < end; p++) {
-        partitions.push({
-          errorCode: 0,
-          partitionIndex: p,
-          leaderId: node,
-          leaderEpoch: 0,
-          replicaNodes: [node],
-          isrNodes: [node],
-          eligibleLeaderReplicas: [],
-          lastKnownElr: [],
-          offlineReplicas: [],
-        });
+        partitions.push({ ...singleNodePartition(node, p), eligibleLeaderReplicas: [], lastKnownElr: [] });
       }
       topics.push({
         errorCode: 0,

@@ -6,7 +6,7 @@ import { clusterOperations, operationsNotRequested, topicOperations } from "../a
 import { defineHandler } from "../context.ts";
 import type { BrokerState } from "../context.ts";
 import type { TopicMetadata } from "../storage/log-manager.ts";
-import { isInternalTopic, topicById, topicOrCreate, zeroUuid } from "../topics.ts";
+import { isInternalTopic, singleNodePartition, topicById, topicOrCreate, zeroUuid } from "../topics.ts";
 
 function describeTopic(
   broker: BrokerState,
@@ -19,15 +19,7 @@ function describeTopic(
     name: topic.name,
     topicId: topic.topicId,
     isInternal: isInternalTopic(topic.name),
-    partitions: Array.from({ length: topic.partitions }, (_, p) => ({
-      errorCode: 0,
-      partitionIndex: p,
-      leaderId: node,
-      leaderEpoch: 0,
-      replicaNodes: [node],
-      isrNodes: [node],
-      offlineReplicas: [],
-    })),
+    partitions: Array.from({ length: topic.partitions }, (_, p) => singleNodePartition(node, p)),
     topicAuthorizedOperations: includeOperations ? topicOperations : operationsNotRequested,
   };
 }
