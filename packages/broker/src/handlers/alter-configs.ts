@@ -87,6 +87,12 @@ export function preprocessError(
 }
 
 /** The answer for changes to BROKER resources: their settings are static in Samsa. */
+/** Kafka's answer to settings given a null value where one is required. */
+export function nullValuesError(names: readonly string[]): ResourceError | undefined {
+  if (names.length === 0) return undefined;
+  return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Null value not supported for : ${names.join(", ")}` };
+}
+
 export function brokerChangeError(
   broker: BrokerState,
   name: string,
@@ -115,13 +121,8 @@ export const alterConfigsHandler = defineHandler({
       const error = await (async (): Promise<ResourceError | undefined> => {
         const invalid = preprocessError(request.resources, index, names);
         if (invalid !== undefined) return invalid;
-        const nulls = resource.configs.filter((c) => c.value === null).map((c) => c.name);
-        if (nulls.length > 0) {
-          return {
-            errorCode: ErrorCode.INVALID_REQUEST,
-            errorMessage: `Null value not supported for : ${nulls.join(", ")}`,
-          };
-        }
+        const nulls = nullValuesError(resource.configs.filter((c) => c.value === null).map((c) => c.name));
+        if (nulls !== undefined) return nulls;
         switch (resource.resourceType) {
           case ConfigResourceType.TOPIC:
             return alterTopicConfigs(broker, {

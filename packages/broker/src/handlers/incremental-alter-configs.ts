@@ -10,7 +10,7 @@ import type {
 import { defineHandler } from "../context.ts";
 import type { BrokerState } from "../context.ts";
 import { describeTopicConfig, topicConfigDefinition } from "../storage/topic-config.ts";
-import { alterTopicConfigs, brokerChangeError, preprocessError } from "./alter-configs.ts";
+import { alterTopicConfigs, brokerChangeError, nullValuesError, preprocessError } from "./alter-configs.ts";
 import { brokerNameError, ConfigResourceType } from "./describe-configs.ts";
 import type { ResourceError } from "./describe-configs.ts";
 
@@ -78,15 +78,10 @@ export const incrementalAlterConfigsHandler = defineHandler({
           resource.configs.map((c) => c.name),
         );
         if (invalid !== undefined) return invalid;
-        const nulls = resource.configs
-          .filter((c) => c.configOperation !== OpType.DELETE && c.value === null)
-          .map((c) => c.name);
-        if (nulls.length > 0) {
-          return {
-            errorCode: ErrorCode.INVALID_REQUEST,
-            errorMessage: `Null value not supported for : ${nulls.join(", ")}`,
-          };
-        }
+        const nulls = nullValuesError(
+          resource.configs.filter((c) => c.configOperation !== OpType.DELETE && c.value === null).map((c) => c.name),
+        );
+        if (nulls !== undefined) return nulls;
         switch (resource.resourceType) {
           case ConfigResourceType.TOPIC:
             return alterTopicConfigs(broker, {

@@ -287,7 +287,7 @@ export class PartitionLog {
   get recoveryPoint(): number {
     return this.syncedEnd;
   }
-  /** Transactions are not implemented yet, so the last stable offset is the high watermark. */
+  /** Without transactions (issue #6) every record is stable: the last stable offset is the high watermark. */
   get lastStableOffset(): number {
     return this.highWatermarkOffset;
   }
