@@ -1,9 +1,13 @@
 // The log of one partition: a sequence of segments. Append validates batches and assigns offsets
 // (patching them in place), writes them in order, and makes them durable per the durability mode;
 // reads return whole stored batches as byte slices. Tracks the log start offset, the log end
-// offset and the high watermark (the end of what consumers may read).
+// offset and the high watermark (the end of what consumers may read), and the transactional
+// state: the last stable offset (held back by ongoing transactions) and the aborted transactions
+// (Kafka's `.txnindex`, one file per segment) that read_committed fetches need.
 import {
+  decodeControlRecord,
   DecodeError,
+  encodeEndTransactionMarker,
   ErrorCode,
   iterateBatches,
   iterateRecords,
@@ -18,7 +22,8 @@ import { StorageIoError } from "./backend.ts";
 import type { FilePool } from "./file-pool.ts";
 import type { IndexCache } from "./sparse-index.ts";
 import type { Clock, Durability, LogConfig } from "./log-config.ts";
-import { ProducerStateTable } from "./producer-state.ts";
+import { parseTxnIndex, ProducerStateTable, serializeTxnIndex } from "./producer-state.ts";
+import type { AbortedTxn } from "./producer-state.ts";
 import { parseSegmentFileName, Segment } from "./segment.ts";
 import type { BatchInfo, ScannedBatch } from "./segment.ts";
 
@@ -134,6 +139,21 @@ export class PartitionLog {
   private readonly listeners = new Set<() => void>();
   /** Idempotent producers' last sequences (rebuilt at open from a snapshot and the log). */
   private producers = new ProducerStateTable();
+  /**
+   * Aborted transactions whose abort markers are in the log, ordered by marker offset (each
+   * segment's share is saved as its `.txnindex` at roll and close). Memory: about 100 bytes per
+   * aborted transaction still in the log; each needs a marker batch on disk (~80 bytes), and the
+   * entries go with their segments (retention, DeleteRecords), so the bound is the retained log.
+   * Aborts are rare in practice; with an abort-heavy workload on a large retained log, move closed
+   * segments' entries into the index cache (load `.txnindex` on demand) — not done yet.
+   */
+  private abortedTxns: AbortedTxn[] = [];
+  /**
+   * Transactions ended by a marker that is not yet below the high watermark: until the marker is
+   * durable they still hold back the last stable offset (as Kafka's unreplicated transactions).
+   * At most one per producer that sent a marker since the last sync.
+   */
+  private unreplicatedTxns: { firstOffset: number; lastOffset: number }[] = [];
   private closed = false;
 
   private constructor(options: PartitionLogOptions & { segments: Segment[] }) {
@@ -241,26 +261,105 @@ export class PartitionLog {
   private async loadProducerState(): Promise<void> {
     const bytes = await this.backend.readFile(this.producerSnapshotPath);
     const snapshot = bytes === undefined ? undefined : ProducerStateTable.parse(bytes);
+    // Aborted transactions by marker offset: the segments' `.txnindex` files, then the snapshot's
+    // (markers after the last roll), then the replay; the first found wins.
+    const aborted = new Map<number, AbortedTxn>();
+    for (const segment of this.segments) {
+      const file = await this.backend.readFile(segment.txnIndexPath);
+      const entries = file === undefined ? undefined : parseTxnIndex(file);
+      for (const t of entries ?? []) {
+        if (t.lastOffset >= segment.baseOffset && t.lastOffset < segment.nextOffset) aborted.set(t.lastOffset, t);
+      }
+    }
     let from = this.logStartOffsetValue;
     if (snapshot !== undefined && snapshot.offset <= this.writtenEnd) {
       this.producers = snapshot.table;
       from = Math.max(from, snapshot.offset);
+      for (const t of snapshot.abortedTxns) {
+        if (t.lastOffset < snapshot.offset && !aborted.has(t.lastOffset)) aborted.set(t.lastOffset, t);
+      }
     }
-    if (from >= this.writtenEnd) return;
-    for (const segment of this.segments) {
-      if (segment.nextOffset <= from) continue;
-      await segment.scan(await segment.positionOf(from), segment.sizeBytes, false, (batch) => {
-        if (batch.lastOffset >= from && batch.header.producerId >= 0n && !batch.header.control) {
-          this.producers.record(batch.header, batch.baseOffset, Number(batch.header.maxTimestamp));
-        }
-        return true;
-      });
+    if (from < this.writtenEnd) {
+      for (const segment of this.segments) {
+        if (segment.nextOffset <= from) continue;
+        await segment.scan(await segment.positionOf(from), segment.sizeBytes, false, (batch) => {
+          if (batch.lastOffset < from || batch.header.producerId < 0n) return true;
+          if (!batch.header.control) {
+            this.producers.record(batch.header, batch.baseOffset, Number(batch.header.maxTimestamp));
+            return true;
+          }
+          const marker = batch.header.transactional ? markerOf(batch.bytes) : undefined;
+          if (marker === undefined) return true;
+          const { producerId, producerEpoch } = batch.header;
+          const completed = this.producers.completeTxn({
+            producerId,
+            producerEpoch,
+            timestampMs: Number(batch.header.maxTimestamp),
+          });
+          if (marker === "abort" && completed.firstOffset !== undefined && !aborted.has(batch.baseOffset)) {
+            aborted.set(batch.baseOffset, {
+              producerId,
+              firstOffset: completed.firstOffset,
+              lastOffset: batch.baseOffset,
+              lastStableOffset: this.producers.firstUnstableOffset() ?? batch.baseOffset + 1,
+            });
+          }
+          return true;
+        });
+      }
     }
+    const firstBase = this.segments[0]?.baseOffset ?? 0;
+    this.abortedTxns = [...aborted.values()]
+      .filter((t) => t.lastOffset >= firstBase && t.lastOffset < this.writtenEnd)
+      .sort((a, b) => a.lastOffset - b.lastOffset);
   }
 
-  /** Saves the producer state as of every offset assigned so far (at roll and close). */
-  private async saveProducerSnapshot(): Promise<void> {
-    await this.backend.writeFileAtomic(this.producerSnapshotPath, this.producers.serialize(this.nextOffset));
+  /**
+   * Saves the producer state as of every offset assigned so far (at roll and close), with the
+   * aborted transactions from `txnTailFrom` on (those not in a closed segment's `.txnindex`).
+   */
+  private async saveProducerSnapshot(txnTailFrom: number): Promise<void> {
+    const tail = this.abortedTxns.filter((t) => t.lastOffset >= txnTailFrom);
+    await this.backend.writeFileAtomic(this.producerSnapshotPath, this.producers.serialize(this.nextOffset, tail));
+  }
+
+  /** Saves the aborted transactions whose markers are in `segment` as its `.txnindex`. */
+  private async saveTxnIndex(segment: Segment): Promise<void> {
+    const entries = this.abortedTxns.filter(
+      (t) => t.lastOffset >= segment.baseOffset && t.lastOffset < segment.nextOffset,
+    );
+    if (entries.length === 0) await this.backend.remove(segment.txnIndexPath);
+    else await this.backend.writeFileAtomic(segment.txnIndexPath, serializeTxnIndex(entries));
+  }
+
+  /** Forgets the aborted transactions whose markers were in deleted segments. */
+  private dropDeletedAbortedTxns(): void {
+    const firstBase = this.segments[0]?.baseOffset ?? 0;
+    const keepFrom = this.abortedTxns.findIndex((t) => t.lastOffset >= firstBase);
+    this.abortedTxns = keepFrom < 0 ? [] : this.abortedTxns.slice(keepFrom);
+  }
+
+  /**
+   * The aborted transactions a read_committed fetch of [fromOffset, upToOffset) needs: those
+   * overlapping the range, as (producerId, firstOffset), oldest marker first.
+   */
+  abortedTransactions(fromOffset: number, upToOffset: number): { producerId: bigint; firstOffset: number }[] {
+    const out: { producerId: bigint; firstOffset: number }[] = [];
+    let lo = 0;
+    let hi = this.abortedTxns.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.abortedTxns[mid]?.lastOffset ?? 0) < fromOffset) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < this.abortedTxns.length; i++) {
+      const t = this.abortedTxns[i];
+      if (t === undefined) break;
+      if (t.firstOffset < upToOffset) out.push({ producerId: t.producerId, firstOffset: t.firstOffset });
+      // Later transactions all began at or after this one's last stable offset.
+      if (t.lastStableOffset >= upToOffset) break;
+    }
+    return out;
   }
 
   /** The idempotent producers this partition knows (DescribeProducers, tests). */
@@ -287,9 +386,16 @@ export class PartitionLog {
   get recoveryPoint(): number {
     return this.syncedEnd;
   }
-  /** Without transactions (issue #6) every record is stable: the last stable offset is the high watermark. */
+  /**
+   * The end of what read_committed consumers may read: the first offset of the oldest transaction
+   * not yet ended by a durable marker, else the high watermark (never below the log start offset).
+   */
   get lastStableOffset(): number {
-    return this.highWatermarkOffset;
+    let lso = this.highWatermarkOffset;
+    const first = this.producers.firstUnstableOffset();
+    if (first !== undefined && first < lso) lso = first;
+    for (const t of this.unreplicatedTxns) if (t.firstOffset < lso) lso = t.firstOffset;
+    return Math.max(lso, this.logStartOffsetValue);
   }
   get sizeBytes(): number {
     return this.segments.reduce((n, s) => n + s.sizeBytes, 0);
@@ -301,7 +407,7 @@ export class PartitionLog {
     return this.segments.reduce((n, s) => n + s.indexBytes, 0);
   }
 
-  /** Calls `listener` whenever the high watermark advances (for long-poll fetches). */
+  /** Calls `listener` whenever the high watermark (or so the last stable offset) advances (for long-poll fetches). */
   onHighWatermark(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -310,6 +416,8 @@ export class PartitionLog {
   private advanceHighWatermark(offset: number): void {
     if (offset <= this.highWatermarkOffset) return;
     this.highWatermarkOffset = offset;
+    if (this.unreplicatedTxns.length > 0)
+      this.unreplicatedTxns = this.unreplicatedTxns.filter((t) => t.lastOffset >= offset);
     for (const listener of [...this.listeners]) listener();
   }
 
@@ -371,8 +479,6 @@ export class PartitionLog {
     }
     const lastOffset = this.nextOffset - 1;
     const pending: PendingAppend = { batches, chunks, sizeBytes, epoch: this.appendEpoch, undo: undo.reverse() };
-    const written = this.enqueueWrite(pending, nowMs);
-    const durable = written.then(() => this.afterWrite());
     const ok: AppendResult = {
       errorCode: 0,
       baseOffset,
@@ -380,12 +486,24 @@ export class PartitionLog {
       logAppendTimeMs: logAppendTime ? nowMs : -1,
       logStartOffset: this.logStartOffset,
     };
+    return this.write(pending, nowMs, options.requiredAcks, ok);
+  }
+
+  /** Queues `pending` (offsets assigned) and answers `ok` once it is as durable as `requiredAcks` asks. */
+  private async write(
+    pending: PendingAppend,
+    nowMs: number,
+    requiredAcks: RequiredAcks,
+    ok: AppendResult,
+  ): Promise<AppendResult> {
+    const written = this.enqueueWrite(pending, nowMs);
+    const durable = written.then(() => this.afterWrite());
     try {
-      if (options.requiredAcks === 0) {
+      if (requiredAcks === 0) {
         durable.catch(() => undefined);
         return ok;
       }
-      if (options.requiredAcks === 1) {
+      if (requiredAcks === 1) {
         durable.catch(() => undefined);
         await written;
       } else {
@@ -395,6 +513,93 @@ export class PartitionLog {
     } catch (error) {
       return storageError(error);
     }
+  }
+
+  /**
+   * Writes an end-transaction marker (a control batch) for `producerId`, through the same write
+   * path as appends, durable as for acks=all: ends the producer's ongoing transaction on this
+   * partition and, for an abort, records the aborted transaction for read_committed fetches. The
+   * last stable offset moves once the marker is below the high watermark. A marker with an epoch
+   * older than the producer's is refused (INVALID_PRODUCER_EPOCH).
+   */
+  async appendMarker(options: {
+    producerId: bigint;
+    producerEpoch: number;
+    coordinatorEpoch: number;
+    commit: boolean;
+    timestampMs: number;
+    leaderEpoch?: number;
+  }): Promise<AppendResult> {
+    if (options.producerId < 0n) throw new Error(`a transaction marker needs a producer id, got ${options.producerId}`);
+    if (this.closed) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, errorMessage: "the log is closed" };
+    if (this.failed !== undefined) return storageError(this.failed);
+    const { producerId, producerEpoch } = options;
+    const entry = this.producers.entry(producerId);
+    if (entry !== undefined && producerEpoch < entry.epoch) {
+      return {
+        errorCode: ErrorCode.INVALID_PRODUCER_EPOCH,
+        errorMessage: `marker epoch ${producerEpoch} is older than producer ${producerId}'s epoch ${entry.epoch}`,
+      };
+    }
+    const nowMs = this.clock.nowMs();
+    const bytes = encodeEndTransactionMarker({
+      marker: options.commit ? "commit" : "abort",
+      producerId,
+      producerEpoch,
+      coordinatorEpoch: options.coordinatorEpoch,
+      timestamp: BigInt(options.timestampMs),
+    });
+    const offset = this.nextOffset;
+    const logAppendTime = this.config.timestampType === "LogAppendTime";
+    patchBaseOffset(bytes, BigInt(offset));
+    patchPartitionLeaderEpoch(bytes, options.leaderEpoch ?? -1);
+    if (logAppendTime) patchLogAppendTime(bytes, BigInt(nowMs));
+    this.nextOffset += 1;
+    const completed = this.producers.completeTxn({ producerId, producerEpoch, timestampMs: nowMs });
+    const undo: (() => void)[] = [];
+    const firstOffset = completed.firstOffset;
+    if (firstOffset !== undefined) {
+      const unreplicated = { firstOffset, lastOffset: offset };
+      this.unreplicatedTxns.push(unreplicated);
+      undo.push(() => {
+        this.unreplicatedTxns = this.unreplicatedTxns.filter((t) => t !== unreplicated);
+      });
+      if (!options.commit) {
+        const aborted: AbortedTxn = {
+          producerId,
+          firstOffset,
+          lastOffset: offset,
+          lastStableOffset: this.producers.firstUnstableOffset() ?? offset + 1,
+        };
+        this.abortedTxns.push(aborted);
+        undo.push(() => {
+          this.abortedTxns = this.abortedTxns.filter((t) => t !== aborted);
+        });
+      }
+    }
+    undo.push(completed.undo);
+    const pending: PendingAppend = {
+      batches: [
+        {
+          baseOffset: offset,
+          lastOffset: offset,
+          maxTimestampMs: logAppendTime ? nowMs : options.timestampMs,
+          sizeBytes: bytes.length,
+        },
+      ],
+      chunks: [bytes],
+      sizeBytes: bytes.length,
+      epoch: this.appendEpoch,
+      undo: undo.reverse(),
+    };
+    const ok: AppendResult = {
+      errorCode: 0,
+      baseOffset: offset,
+      lastOffset: offset,
+      logAppendTimeMs: logAppendTime ? nowMs : -1,
+      logStartOffset: this.logStartOffset,
+    };
+    return this.write(pending, nowMs, -1, ok);
   }
 
   /**
@@ -455,6 +660,13 @@ export class PartitionLog {
           return {
             errorCode: ErrorCode.INVALID_RECORD,
             errorMessage: "clients may not write control batches",
+            batchIndex: index,
+          };
+        }
+        if (header.transactional && header.producerId < 0n) {
+          return {
+            errorCode: ErrorCode.INVALID_RECORD,
+            errorMessage: "a transactional batch needs a producer id",
             batchIndex: index,
           };
         }
@@ -617,7 +829,8 @@ export class PartitionLog {
     const old = this.active;
     await old.sync();
     await old.saveIndexes();
-    await this.saveProducerSnapshot();
+    await this.saveTxnIndex(old);
+    await this.saveProducerSnapshot(baseOffset);
     const next = await Segment.create({
       dir: this.dir,
       baseOffset,
@@ -905,6 +1118,7 @@ export class PartitionLog {
       const second = this.segments[1];
       if (first === undefined || second === undefined || second.baseOffset > offset) break;
       this.segments.shift();
+      this.dropDeletedAbortedTxns();
       await first.delete();
       deleted++;
     }
@@ -945,6 +1159,7 @@ export class PartitionLog {
       this.segments.shift();
       total -= first.sizeBytes;
       this.logStartOffsetValue = Math.max(this.logStartOffsetValue, next.baseOffset);
+      this.dropDeletedAbortedTxns();
       await first.delete();
       deleted++;
     }
@@ -1017,7 +1232,8 @@ export class PartitionLog {
     if (this.failed === undefined) {
       await this.flush();
       await this.active.saveIndexes();
-      await this.saveProducerSnapshot();
+      await this.saveTxnIndex(this.active);
+      await this.saveProducerSnapshot(this.active.baseOffset);
     }
     for (const s of this.segments) await this.pool.close(s.logPath);
     this.listeners.clear();
@@ -1036,5 +1252,18 @@ export class PartitionLog {
 async function dropSegmentFiles(backend: StorageBackend, pool: FilePool, dir: string, base: number): Promise<void> {
   const name = String(base).padStart(20, "0");
   await pool.close(`${dir}/${name}.log`);
-  for (const suffix of [".log", ".index", ".timeindex"]) await backend.remove(`${dir}/${name}${suffix}`);
+  for (const suffix of [".log", ".index", ".timeindex", ".txnindex"]) await backend.remove(`${dir}/${name}${suffix}`);
+}
+
+/** The marker type of an end-transaction control batch; undefined for other control batches or unreadable ones. */
+function markerOf(bytes: Uint8Array): "commit" | "abort" | undefined {
+  try {
+    for (const record of iterateRecords(bytes, { maxBytes: recordsDecodeBytesMax, verifyCrc: false })) {
+      const type = decodeControlRecord(record).type;
+      return type === "commit" || type === "abort" ? type : undefined;
+    }
+  } catch (error) {
+    if (!(error instanceof DecodeError)) throw error;
+  }
+  return undefined;
 }

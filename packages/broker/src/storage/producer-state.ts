@@ -2,6 +2,8 @@
 // ranges (with offsets) of its last five batches, so a retried batch is answered with its
 // original offsets instead of being written twice, and a gap is refused. Saved as a snapshot when
 // a segment rolls or the log closes, and rebuilt by replaying batch headers after the snapshot.
+// Also the transactional part: each producer's ongoing transaction (its first offset), which
+// holds back the last stable offset, and the encoding of aborted transactions (`.txnindex`).
 import { ErrorCode } from "@samsa/protocol";
 import type { RecordBatchHeader } from "@samsa/protocol";
 
@@ -22,6 +24,25 @@ export interface ProducerEntry {
   /** Oldest first, at most `batchesRemembered`. */
   readonly batches: readonly ProducerBatch[];
   readonly lastTimestampMs: number;
+  /** First offset of the producer's ongoing transaction on this partition; undefined when none. */
+  readonly currentTxnFirstOffset: number | undefined;
+}
+
+/** A transaction ended by an abort marker: its records in [firstOffset, lastOffset] (the marker) are aborted. */
+export interface AbortedTxn {
+  readonly producerId: bigint;
+  readonly firstOffset: number;
+  /** The offset of the abort marker. */
+  readonly lastOffset: number;
+  /** The last stable offset once this transaction completed (lets lookups stop early, as Kafka's). */
+  readonly lastStableOffset: number;
+}
+
+/** What an end-transaction marker did to the producer's state. */
+export interface CompletedTxn {
+  /** First offset of the transaction it ended; undefined when the producer had none ongoing. */
+  readonly firstOffset: number | undefined;
+  readonly undo: () => void;
 }
 
 export type SequenceCheck =
@@ -44,7 +65,8 @@ function isCount(v: unknown): v is number {
 }
 
 interface SnapshotFile {
-  readonly version: 1;
+  /** 2 adds `currentTxnFirstOffset` and `abortedTxns`; version 1 files still load (no transactions). */
+  readonly version: 2;
   /** Every batch below this offset is reflected in the snapshot. */
   readonly offset: number;
   readonly producers: readonly {
@@ -52,11 +74,21 @@ interface SnapshotFile {
     readonly epoch: number;
     readonly batches: readonly ProducerBatch[];
     readonly lastTimestampMs: number;
+    readonly currentTxnFirstOffset?: number;
+  }[];
+  /** Aborted transactions not yet saved in a closed segment's `.txnindex` (see PartitionLog). */
+  readonly abortedTxns?: readonly {
+    readonly producerId: string;
+    readonly firstOffset: number;
+    readonly lastOffset: number;
+    readonly lastStableOffset: number;
   }[];
 }
 
 export class ProducerStateTable {
   private readonly entries = new Map<bigint, ProducerEntry>();
+  /** Producer id → first offset of its ongoing transaction (the producers with one; kept in step with `entries`). */
+  private readonly ongoing = new Map<bigint, number>();
 
   get size(): number {
     return this.entries.size;
@@ -75,6 +107,13 @@ export class ProducerStateTable {
         kind: "error",
         errorCode: ErrorCode.INVALID_PRODUCER_EPOCH,
         message: `producer ${header.producerId} epoch ${header.producerEpoch} is older than ${entry.epoch}`,
+      };
+    }
+    if (!header.transactional && entry.currentTxnFirstOffset !== undefined) {
+      return {
+        kind: "error",
+        errorCode: ErrorCode.INVALID_TXN_STATE,
+        message: `producer ${header.producerId} sent a non-transactional batch during its transaction`,
       };
     }
     const lastSeq = lastSequenceOf(header);
@@ -119,18 +158,69 @@ export class ProducerStateTable {
     };
     const sameEpoch = before !== undefined && before.epoch === header.producerEpoch;
     const batches = sameEpoch ? [...before.batches, batch].slice(-batchesRemembered) : [batch];
-    this.entries.set(id, { producerId: id, epoch: header.producerEpoch, batches, lastTimestampMs: timestampMs });
-    return () => {
-      if (before === undefined) this.entries.delete(id);
-      else this.entries.set(id, before);
-    };
+    // A transactional batch opens a transaction unless one is ongoing (kept across an epoch bump, as Kafka's).
+    const currentTxnFirstOffset = before?.currentTxnFirstOffset ?? (header.transactional ? firstOffset : undefined);
+    this.set({
+      producerId: id,
+      epoch: header.producerEpoch,
+      batches,
+      lastTimestampMs: timestampMs,
+      currentTxnFirstOffset,
+    });
+    return () => this.restore(id, before);
   }
 
-  /** Forgets producers idle for longer than `producer.id.expiration.ms`. */
+  /**
+   * Records an end-transaction marker (at `offset`) of `producerId`: ends its ongoing transaction.
+   * The caller has checked the epoch (a marker's epoch is at least the producer's).
+   */
+  completeTxn(options: { producerId: bigint; producerEpoch: number; timestampMs: number }): CompletedTxn {
+    const id = options.producerId;
+    const before = this.entries.get(id);
+    const sameEpoch = before !== undefined && before.epoch === options.producerEpoch;
+    this.set({
+      producerId: id,
+      epoch: options.producerEpoch,
+      batches: sameEpoch ? before.batches : [],
+      lastTimestampMs: options.timestampMs,
+      currentTxnFirstOffset: undefined,
+    });
+    return { firstOffset: before?.currentTxnFirstOffset, undo: () => this.restore(id, before) };
+  }
+
+  /** The smallest first offset of the ongoing transactions, undefined when there are none. */
+  firstUnstableOffset(): number | undefined {
+    let first: number | undefined;
+    for (const offset of this.ongoing.values()) if (first === undefined || offset < first) first = offset;
+    return first;
+  }
+
+  /** The ongoing transactions: producer id → first offset. */
+  ongoingTxns(): ReadonlyMap<bigint, number> {
+    return this.ongoing;
+  }
+
+  private set(entry: ProducerEntry): void {
+    this.entries.set(entry.producerId, entry);
+    if (entry.currentTxnFirstOffset === undefined) this.ongoing.delete(entry.producerId);
+    else this.ongoing.set(entry.producerId, entry.currentTxnFirstOffset);
+  }
+
+  private restore(id: bigint, before: ProducerEntry | undefined): void {
+    if (before === undefined) {
+      this.entries.delete(id);
+      this.ongoing.delete(id);
+    } else this.set(before);
+  }
+
+  /**
+   * Forgets producers idle for longer than `producer.id.expiration.ms`, except those with an
+   * ongoing transaction (the transaction coordinator aborts those after transaction.timeout.ms).
+   */
   expire(nowMs: number, expirationMs: number): number {
     let expired = 0;
     for (const [id, e] of this.entries) {
-      if (nowMs - e.lastTimestampMs > expirationMs) {
+      if (e.currentTxnFirstOffset === undefined && nowMs - e.lastTimestampMs > expirationMs) {
         this.entries.delete(id);
         expired++;
       }
@@ -138,22 +228,26 @@ export class ProducerStateTable {
     return expired;
   }
 
-  serialize(offset: number): Uint8Array {
+  serialize(offset: number, abortedTxns: readonly AbortedTxn[] = []): Uint8Array {
     const file: SnapshotFile = {
-      version: 1,
+      version: 2,
       offset,
       producers: [...this.entries.values()].map((e) => ({
         producerId: e.producerId.toString(),
         epoch: e.epoch,
         batches: e.batches,
         lastTimestampMs: e.lastTimestampMs,
+        ...(e.currentTxnFirstOffset === undefined ? {} : { currentTxnFirstOffset: e.currentTxnFirstOffset }),
       })),
+      abortedTxns: abortedTxns.map((t) => ({ ...t, producerId: t.producerId.toString() })),
     };
     return new TextEncoder().encode(JSON.stringify(file));
   }
 
   /** Parses a snapshot (hostile input: every field checked); undefined when unusable (then the state is rebuilt). */
-  static parse(bytes: Uint8Array): { table: ProducerStateTable; offset: number } | undefined {
+  static parse(
+    bytes: Uint8Array,
+  ): { table: ProducerStateTable; offset: number; abortedTxns: AbortedTxn[] } | undefined {
     let file: unknown;
     try {
       file = JSON.parse(new TextDecoder().decode(bytes));
@@ -161,13 +255,14 @@ export class ProducerStateTable {
       return undefined;
     }
     if (typeof file !== "object" || file === null) return undefined;
-    const { version, offset, producers } = file as Record<string, unknown>;
-    if (version !== 1 || !isCount(offset) || !Array.isArray(producers)) return undefined;
+    const { version, offset, producers, abortedTxns } = file as Record<string, unknown>;
+    if ((version !== 1 && version !== 2) || !isCount(offset) || !Array.isArray(producers)) return undefined;
     const table = new ProducerStateTable();
     for (const p of producers as unknown[]) {
       if (typeof p !== "object" || p === null) return undefined;
-      const { producerId, epoch, batches, lastTimestampMs } = p as Record<string, unknown>;
+      const { producerId, epoch, batches, lastTimestampMs, currentTxnFirstOffset } = p as Record<string, unknown>;
       if (typeof producerId !== "string" || !/^\d{1,19}$/.test(producerId)) return undefined;
+      if (currentTxnFirstOffset !== undefined && !isCount(currentTxnFirstOffset)) return undefined;
       if (!isCount(epoch) || typeof lastTimestampMs !== "number" || !Array.isArray(batches)) return undefined;
       const parsed: ProducerBatch[] = [];
       for (const b of (batches as unknown[]).slice(-batchesRemembered)) {
@@ -177,8 +272,56 @@ export class ProducerStateTable {
         parsed.push({ firstSeq, lastSeq, firstOffset, lastOffset });
       }
       const id = BigInt(producerId);
-      table.entries.set(id, { producerId: id, epoch, batches: parsed, lastTimestampMs });
+      table.set({ producerId: id, epoch, batches: parsed, lastTimestampMs, currentTxnFirstOffset });
     }
-    return { table, offset };
+    const aborted: AbortedTxn[] = [];
+    if (abortedTxns !== undefined) {
+      if (!Array.isArray(abortedTxns)) return undefined;
+      for (const t of abortedTxns as unknown[]) {
+        if (typeof t !== "object" || t === null) return undefined;
+        const { producerId, firstOffset, lastOffset, lastStableOffset } = t as Record<string, unknown>;
+        if (typeof producerId !== "string" || !/^\d{1,19}$/.test(producerId)) return undefined;
+        if (!isCount(firstOffset) || !isCount(lastOffset) || !isCount(lastStableOffset)) return undefined;
+        if (firstOffset > lastOffset) return undefined;
+        aborted.push({ producerId: BigInt(producerId), firstOffset, lastOffset, lastStableOffset });
+      }
+    }
+    return { table, offset, abortedTxns: aborted };
   }
+}
+
+/** Bytes of one `.txnindex` entry, Kafka's layout: version int16 (0), producerId, firstOffset, lastOffset, lastStableOffset (int64s). */
+const txnIndexEntryBytes = 34;
+
+/** Encodes a segment's aborted transactions as a `.txnindex` file. */
+export function serializeTxnIndex(entries: readonly AbortedTxn[]): Uint8Array {
+  const out = new Uint8Array(entries.length * txnIndexEntryBytes);
+  const view = new DataView(out.buffer);
+  entries.forEach((t, i) => {
+    const at = i * txnIndexEntryBytes;
+    view.setInt16(at, 0);
+    view.setBigInt64(at + 2, t.producerId);
+    view.setBigInt64(at + 10, BigInt(t.firstOffset));
+    view.setBigInt64(at + 18, BigInt(t.lastOffset));
+    view.setBigInt64(at + 26, BigInt(t.lastStableOffset));
+  });
+  return out;
+}
+
+/** Parses a `.txnindex` file (hostile input); undefined when unusable. */
+export function parseTxnIndex(bytes: Uint8Array): AbortedTxn[] | undefined {
+  if (bytes.length % txnIndexEntryBytes !== 0) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: AbortedTxn[] = [];
+  const offsetMax = BigInt(Number.MAX_SAFE_INTEGER);
+  for (let at = 0; at < bytes.length; at += txnIndexEntryBytes) {
+    if (view.getInt16(at) !== 0) return undefined;
+    const producerId = view.getBigInt64(at + 2);
+    const offsets = [10, 18, 26].map((o) => view.getBigInt64(at + o));
+    if (producerId < 0n || offsets.some((o) => o < 0n || o > offsetMax)) return undefined;
+    const [firstOffset = 0, lastOffset = 0, lastStableOffset = 0] = offsets.map(Number);
+    if (firstOffset > lastOffset) return undefined;
+    out.push({ producerId, firstOffset, lastOffset, lastStableOffset });
+  }
+  return out;
 }

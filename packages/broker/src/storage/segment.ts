@@ -41,7 +41,7 @@ export interface SegmentOptions {
   readonly indexCache?: IndexCache;
 }
 
-export function segmentFileName(baseOffset: number, suffix: ".log" | ".index" | ".timeindex"): string {
+export function segmentFileName(baseOffset: number, suffix: ".log" | ".index" | ".timeindex" | ".txnindex"): string {
   return `${String(baseOffset).padStart(20, "0")}${suffix}`;
 }
 
@@ -56,6 +56,8 @@ export class Segment implements EvictableIndexes {
   readonly logPath: string;
   readonly indexPath: string;
   readonly timeIndexPath: string;
+  /** The aborted transactions whose markers are in this segment; PartitionLog keeps them and writes this file. */
+  readonly txnIndexPath: string;
   private readonly dir: string;
   private readonly pool: FilePool;
   private readonly backend: StorageBackend;
@@ -88,6 +90,7 @@ export class Segment implements EvictableIndexes {
     this.logPath = `${options.dir}/${segmentFileName(options.baseOffset, ".log")}${fileSuffix}`;
     this.indexPath = `${options.dir}/${segmentFileName(options.baseOffset, ".index")}${fileSuffix}`;
     this.timeIndexPath = `${options.dir}/${segmentFileName(options.baseOffset, ".timeindex")}${fileSuffix}`;
+    this.txnIndexPath = `${options.dir}/${segmentFileName(options.baseOffset, ".txnindex")}${fileSuffix}`;
     this.dir = options.dir;
     this.pool = options.pool;
     this.backend = options.backend;
@@ -104,6 +107,7 @@ export class Segment implements EvictableIndexes {
     });
     await options.backend.remove(segment.indexPath);
     await options.backend.remove(segment.timeIndexPath);
+    await options.backend.remove(segment.txnIndexPath);
     return segment;
   }
 
@@ -405,5 +409,6 @@ export class Segment implements EvictableIndexes {
     await this.backend.remove(this.logPath);
     await this.backend.remove(this.indexPath);
     await this.backend.remove(this.timeIndexPath);
+    await this.backend.remove(this.txnIndexPath);
   }
 }
