@@ -4,13 +4,12 @@
 // without it the Kafka column says so).
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as prettier from "prettier";
 import { ApiKey, apiSpecOf } from "@samsa/protocol";
 import { silentLogger, startBroker } from "@samsa/broker";
-import { WireClient } from "@samsa/testkit";
+import { freePort, WireClient } from "@samsa/testkit";
 
 const root = resolve(import.meta.dirname, "..");
 type Ranges = Map<number, { min: number; max: number }>;
@@ -26,18 +25,6 @@ async function apiVersionsOf(bootstrap: string): Promise<Ranges> {
   } finally {
     client.close();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-    server.on("error", reject);
-  });
 }
 
 async function kafkaRanges(): Promise<{ ranges: Ranges; version: string } | string> {

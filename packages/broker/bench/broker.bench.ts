@@ -16,11 +16,11 @@ import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { Admin, Consumer, Producer } from "@platformatic/kafka";
 import * as prettier from "prettier";
+import { freePort } from "@samsa/testkit";
 
 // ---------------------------------------------------------------------------------------------- settings
 
@@ -270,19 +270,6 @@ function message(error: unknown): string {
 /** Flushes dirty pages so one run's writeback does not land in the next run's fsyncs. */
 async function syncDisks(): Promise<void> {
   await runProcess("sync", [], { timeoutMs: 120_000 });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen({ host: "127.0.0.1", port: 0, exclusive: true }, () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolvePort(port) : reject(new Error("no port from bind(0)"))));
-    });
-  });
 }
 
 // ---------------------------------------------------------------------------------------------- brokers
