@@ -5,35 +5,53 @@
 //
 // The rules, per log:
 // - Cleanable segments: the closed segments from the start of the log up to (not including) the
-//   first one that reaches past the high watermark or holds a record younger than
-//   min.compaction.lag.ms (now − its max timestamp < the lag). The active segment is never cleaned.
+//   first one that reaches past the last stable offset (so past the high watermark, and into no
+//   ongoing transaction: Kafka's first uncleanable offset is at most the LSO) or holds a record
+//   younger than min.compaction.lag.ms (now − its max timestamp < the lag). The active segment is
+//   never cleaned.
 // - The cleaner checkpoint (Kafka's first dirty offset): offsets below it have been cleaned. Kept
 //   per log, persisted by LogManager in checkpoint.json (absent = 0). The dirty section is
 //   [checkpoint, end of the cleanable segments).
 // - Dirty ratio = bytes of the cleanable segments holding offsets ≥ checkpoint / bytes of all
 //   cleanable segments. A log is cleaned when it has dirty bytes and the ratio is at least
-//   min.cleanable.dirty.ratio — or when a tombstone kept by an earlier pass is now past
-//   delete.retention.ms (known in memory only: after a restart, the next regular pass finds it).
+//   min.cleanable.dirty.ratio — or when a tombstone or a marker kept by an earlier pass is now
+//   past delete.retention.ms (known in memory only: after a restart, the next regular pass finds it).
 // - A pass maps key → latest offset over the dirty section, at most `keyMapEntriesMax` keys. When
 //   the map is full the pass covers the dirty section only up to the record whose key did not fit
 //   (`mapEnd`); the next pass goes on from there. It then rewrites every cleanable segment with
 //   offsets below mapEnd, oldest first, and moves the checkpoint to mapEnd.
 // - A record at offset o < mapEnd is dropped when it has no key (as Kafka does), or when a later
 //   offset of its key is mapped. A tombstone (null value) that is the latest record of its key is
-//   dropped once now − its timestamp > delete.retention.ms. Records at or after mapEnd, and
-//   control batches, are kept. Why dropping a latest tombstone never resurrects an older value:
-//   below the checkpoint each key has at most one record (every completed pass leaves one per key
-//   below its mapEnd), so nothing older than the tombstone remains; and segments are rewritten
-//   oldest first, each swap atomic, so a crash between two swaps cannot have dropped a tombstone
-//   while an older value of its key (in an earlier segment) survives.
+//   dropped once now − its timestamp > delete.retention.ms. Records at or after mapEnd are kept
+//   (unless aborted, below), markers as below. Why dropping a latest tombstone never resurrects an
+//   older value: below the checkpoint each key has at most one record (every completed pass leaves
+//   one per key below its mapEnd), so nothing older than the tombstone remains; and segments are
+//   rewritten oldest first, each swap atomic, so a crash between two swaps cannot have dropped a
+//   tombstone while an older value of its key (in an earlier segment) survives.
 // - Kept batches are copied byte for byte; a batch losing some records is re-encoded with the
 //   same base offset, lastOffsetDelta, producer id/epoch/base sequence, timestamp type,
 //   compression and transactional flag; a batch losing all of them is dropped; a segment with
 //   nothing to remove is not rewritten at all.
+// - Transactions (as Kafka's CleanedTransactionMetadata): everything cleaned is below the LSO, so
+//   every transactional batch there belongs to a transaction ended by a marker, and the log's
+//   aborted-transaction index says which were aborted — a transactional batch of producer P at or
+//   after an aborted transaction's first offset, before P's abort marker. Such batches are never
+//   mapped (an aborted record must not supersede a committed one) and are dropped whole. Committed
+//   transactional records are compacted like any others.
+// - Markers (control batches) stay while their transaction has records in the log. A pass that
+//   meets a marker whose transaction has none left (every record compacted away or aborted and
+//   dropped in an earlier pass) notes the time; a pass more than delete.retention.ms later drops
+//   it, as Kafka's delete horizon does, so that a consumer that read the transaction's records
+//   before they went still finds its marker. The times are kept in memory only (after a restart
+//   the wait starts over: markers are only ever kept longer), for at most
+//   `discardableMarkersMax` markers (the others wait for a later pass). An abort marker's index
+//   entry goes with it (PartitionLog.replaceSegment). The last marker of a producer the log still
+//   tracks with no data batch in that epoch is kept: it carries the producer's epoch, should the
+//   producer state ever be rebuilt from the log (Kafka keeps it for the same reason).
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { setImmediate, setTimeout } from "node:timers/promises";
-import { DecodeError, encodeRecordBatch, iterateRecords, readBatchHeader } from "@samsa/protocol";
+import { decodeControlRecord, DecodeError, encodeRecordBatch, iterateRecords, readBatchHeader } from "@samsa/protocol";
 import type { DecodedRecord, RecordBatchHeader } from "@samsa/protocol";
 import type { Clock } from "./log-config.ts";
 import { CorruptLogError } from "./partition-log.ts";
@@ -82,6 +100,10 @@ export interface LogCleanResult {
   /** Segments left empty, and so deleted. */
   readonly segmentsRemoved: number;
   readonly recordsRemoved: number;
+  /** Of which records of aborted transactions. */
+  readonly abortedRecordsRemoved: number;
+  /** Transaction markers dropped (their transactions had no records left, for delete.retention.ms). */
+  readonly markersRemoved: number;
   readonly bytesRead: number;
   readonly bytesWritten: number;
 }
@@ -101,12 +123,18 @@ const readChunkBytes = 256 * 1024;
 const writeChunkBytes = 256 * 1024;
 /** Largest decompressed records of one batch (as the log's own record checks). */
 const recordsDecodeBytesMax = 64 * 1024 * 1024;
+/** Most markers per log whose wait for delete.retention.ms is timed (about 80 bytes each). */
+const discardableMarkersMax = 100_000;
 
 interface CleanerState {
   /** Offsets below this have been cleaned. */
   checkpoint: number;
   /** Smallest timestamp of the tombstones the last pass kept (latest of their key, too recent); undefined for none. */
   oldestTombstoneMs: number | undefined;
+  /** Markers whose transactions have no records left: offset → when a pass first found so. */
+  discardableMarkers: Map<number, number>;
+  /** The earliest of those times; undefined for none. */
+  oldestDiscardableMarkerMs: number | undefined;
   /** Why the log is not cleaned any more (a corrupt batch): until the broker restarts. */
   uncleanable: string | undefined;
 }
@@ -122,16 +150,89 @@ interface CleaningPlan {
 
 /** The working state of one pass. */
 interface Pass {
+  readonly log: PartitionLog;
   readonly map: Map<string, number>;
   readonly mapEnd: number;
   readonly nowMs: number;
   readonly deleteRetentionMs: number;
   oldestTombstoneMs: number | undefined;
+  /** Which transactional batches met so far are aborted, and which markers' transactions are empty. */
+  readonly txns: TxnTracker;
+  /** The markers found without records by earlier passes (CleanerState), and by this one. */
+  readonly discardableBefore: ReadonlyMap<number, number>;
+  readonly discardableNow: Map<number, number>;
+  /** Offsets of the abort markers dropped from the segment being cleaned. */
+  droppedAbortMarkers: number[];
+  /** The end of the batches this pass has visited. */
+  visitedEnd: number;
   recordsRemoved: number;
+  abortedRecordsRemoved: number;
+  markersRemoved: number;
   segmentsRewritten: number;
   segmentsRemoved: number;
   bytesRead: number;
   bytesWritten: number;
+}
+
+/**
+ * Follows transactions through the batches of a log in offset order, as a read_committed reader
+ * does (and Kafka's CleanedTransactionMetadata): from an aborted transaction's first offset until
+ * its abort marker, the producer's transactional batches are aborted.
+ */
+class TxnTracker {
+  /** The aborted transactions not yet reached, by first offset. */
+  private readonly pending: readonly { readonly producerId: bigint; readonly firstOffset: number }[];
+  private next = 0;
+  /** Producers inside an aborted transaction → whether any of its batches was met. */
+  private readonly aborted = new Map<bigint, { observed: boolean }>();
+  /** Producers inside a (committed) transaction with a batch met. */
+  private readonly committed = new Set<bigint>();
+
+  constructor(aborted: readonly { readonly producerId: bigint; readonly firstOffset: number }[]) {
+    this.pending = [...aborted].sort((a, b) => a.firstOffset - b.firstOffset);
+  }
+
+  private reach(offset: number): void {
+    for (; this.next < this.pending.length; this.next++) {
+      const t = this.pending[this.next];
+      if (t === undefined || t.firstOffset > offset) break;
+      if (!this.aborted.has(t.producerId)) this.aborted.set(t.producerId, { observed: false });
+    }
+  }
+
+  /** A data batch: whether it belongs to an aborted transaction. */
+  onData(header: RecordBatchHeader): boolean {
+    this.reach(Number(header.lastOffset));
+    if (!header.transactional) return false;
+    const aborted = this.aborted.get(header.producerId);
+    if (aborted !== undefined) {
+      aborted.observed = true;
+      return true;
+    }
+    this.committed.add(header.producerId);
+    return false;
+  }
+
+  /** An end-transaction marker: whether its transaction had no batch left (met since the tracker began). */
+  onMarker(header: RecordBatchHeader, type: "commit" | "abort"): boolean {
+    this.reach(Number(header.lastOffset));
+    const id = header.producerId;
+    const aborted = this.aborted.get(id);
+    this.aborted.delete(id);
+    // Either set says whether the transaction's batches were met (the committed one, too, for an
+    // abort whose index entry is missing: then its batches were taken for committed and kept).
+    const committed = this.committed.delete(id);
+    return type === "abort" ? aborted?.observed !== true && !committed : !committed;
+  }
+}
+
+/** The type of an end-transaction marker batch; undefined for other control batches. */
+function markerTypeOf(batch: ScannedBatch): "commit" | "abort" | undefined {
+  for (const record of recordsOf(batch)) {
+    const type = decodeControlRecord(record).type;
+    return type === "commit" || type === "abort" ? type : undefined;
+  }
+  return undefined;
 }
 
 /** Thrown inside a pass when the cleaner is stopped: the pass ends without moving the checkpoint. */
@@ -284,7 +385,13 @@ export class LogCleaner {
   private stateOf(log: PartitionLog): CleanerState {
     let state = this.states.get(log);
     if (state === undefined) {
-      state = { checkpoint: 0, oldestTombstoneMs: undefined, uncleanable: undefined };
+      state = {
+        checkpoint: 0,
+        oldestTombstoneMs: undefined,
+        discardableMarkers: new Map(),
+        oldestDiscardableMarkerMs: undefined,
+        uncleanable: undefined,
+      };
       this.states.set(log, state);
     }
     return state;
@@ -354,8 +461,10 @@ export class LogCleaner {
     if (state.uncleanable !== undefined) return undefined;
     const nowMs = this.clock.nowMs();
     const segments: Segment[] = [];
+    // Never at or past the LSO: an ongoing transaction's records are not known aborted or committed.
+    const lastStableOffset = log.lastStableOffset;
     for (const segment of log.closedSegments()) {
-      if (segment.nextOffset > log.highWatermark) break;
+      if (segment.nextOffset > lastStableOffset) break;
       if (segment.maxTimestampMs >= 0 && nowMs - segment.maxTimestampMs < config.minCompactionLagMs) break;
       segments.push(segment);
     }
@@ -377,32 +486,55 @@ export class LogCleaner {
     const dirtyDue = dirtyBytes > 0 && dirtyRatio >= config.minCleanableDirtyRatio;
     const tombstonesDue =
       state.oldestTombstoneMs !== undefined && nowMs - state.oldestTombstoneMs > config.deleteRetentionMs;
-    if (!dirtyDue && !tombstonesDue) return undefined;
+    const markersDue =
+      state.oldestDiscardableMarkerMs !== undefined &&
+      nowMs - state.oldestDiscardableMarkerMs > config.deleteRetentionMs;
+    if (!dirtyDue && !tombstonesDue && !markersDue) return undefined;
     return { segments, firstDirty, cleanableEnd, dirtyRatio, nowMs };
   }
 
   private async cleanLog(log: PartitionLog): Promise<LogCleanResult | undefined> {
     const plan = this.plan(log);
     if (plan === undefined) return undefined;
+    const state = this.stateOf(log);
     const partial: Omit<Pass, "map" | "mapEnd"> = {
+      log,
       nowMs: plan.nowMs,
       deleteRetentionMs: log.config.deleteRetentionMs,
       oldestTombstoneMs: undefined,
+      // Every cleaned batch is below the cleanable end: these are all the aborts it can meet.
+      txns: new TxnTracker(log.abortedTransactions(plan.segments[0]?.baseOffset ?? plan.firstDirty, plan.cleanableEnd)),
+      discardableBefore: state.discardableMarkers,
+      discardableNow: new Map(),
+      droppedAbortMarkers: [],
+      visitedEnd: 0,
       recordsRemoved: 0,
+      abortedRecordsRemoved: 0,
+      markersRemoved: 0,
       segmentsRewritten: 0,
       segmentsRemoved: 0,
       bytesRead: 0,
       bytesWritten: 0,
     };
-    const { map, mapEnd } = await this.buildKeyMap(plan, partial);
+    const { map, mapEnd } = await this.buildKeyMap(log, plan, partial);
     const pass: Pass = { ...partial, map, mapEnd };
     for (const segment of plan.segments) {
       if (segment.baseOffset >= mapEnd) break;
       await this.cleanSegment(log, segment, pass);
     }
-    const state = this.stateOf(log);
     state.checkpoint = mapEnd;
     state.oldestTombstoneMs = pass.oldestTombstoneMs;
+    // Markers this pass did not reach keep their times.
+    for (const [offset, sinceMs] of state.discardableMarkers) {
+      if (offset >= pass.visitedEnd && pass.discardableNow.size < discardableMarkersMax) {
+        pass.discardableNow.set(offset, sinceMs);
+      }
+    }
+    state.discardableMarkers = pass.discardableNow;
+    state.oldestDiscardableMarkerMs = undefined;
+    for (const sinceMs of pass.discardableNow.values()) {
+      state.oldestDiscardableMarkerMs = Math.min(state.oldestDiscardableMarkerMs ?? sinceMs, sinceMs);
+    }
     return {
       topic: log.topic,
       partition: log.partition,
@@ -413,21 +545,31 @@ export class LogCleaner {
       segmentsRewritten: pass.segmentsRewritten,
       segmentsRemoved: pass.segmentsRemoved,
       recordsRemoved: pass.recordsRemoved,
+      abortedRecordsRemoved: pass.abortedRecordsRemoved,
+      markersRemoved: pass.markersRemoved,
       bytesRead: pass.bytesRead,
       bytesWritten: pass.bytesWritten,
     };
   }
 
-  /** Maps each key of the dirty section to its latest offset, until the map is full. */
+  /** Maps each key of the dirty section to its latest offset (aborted records aside), until the map is full. */
   private async buildKeyMap(
+    log: PartitionLog,
     plan: CleaningPlan,
     io: { bytesRead: number },
   ): Promise<{ map: Map<string, number>; mapEnd: number }> {
     const map = new Map<string, number>();
+    const txns = new TxnTracker(log.abortedTransactions(plan.firstDirty, plan.cleanableEnd));
     for (const segment of plan.segments) {
       if (segment.nextOffset <= plan.firstDirty) continue;
       for await (const batch of this.batchesOf(segment, io)) {
-        if (batch.lastOffset < plan.firstDirty || batch.header.control) continue;
+        if (batch.lastOffset < plan.firstDirty) continue;
+        if (batch.header.control) {
+          const type = markerTypeOf(batch);
+          if (type !== undefined) txns.onMarker(batch.header, type);
+          continue;
+        }
+        if (txns.onData(batch.header)) continue;
         for (const record of recordsOf(batch)) {
           const offset = Number(record.offset);
           if (offset < plan.firstDirty || record.key === null) continue;
@@ -448,6 +590,7 @@ export class LogCleaner {
   private async cleanSegment(log: PartitionLog, segment: Segment, pass: Pass): Promise<void> {
     // Retention or DeleteRecords may have deleted it since the plan.
     if (!log.closedSegments().includes(segment)) return;
+    pass.droppedAbortMarkers = [];
     let copy: Segment | undefined;
     try {
       let writer: CopyWriter | undefined;
@@ -471,7 +614,7 @@ export class LogCleaner {
       if (this.stopped) throw new CleanerStoppedError("the cleaner was stopped");
       const handed = copy;
       copy = undefined; // replaceSegment owns it now, whatever happens
-      const outcome = await log.replaceSegment(segment, handed);
+      const outcome = await log.replaceSegment(segment, handed, { droppedAbortMarkers: pass.droppedAbortMarkers });
       switch (outcome) {
         case "replaced":
           pass.segmentsRewritten++;
@@ -490,9 +633,16 @@ export class LogCleaner {
     }
   }
 
-  /** Keeps, drops or rewrites one batch by the record rule (see the top of this file). */
+  /** Keeps, drops or rewrites one batch by the record and transaction rules (see the top of this file). */
   private filter(batch: ScannedBatch, pass: Pass): "keep" | "drop" | Uint8Array {
-    if (batch.header.control || batch.baseOffset >= pass.mapEnd) return "keep";
+    pass.visitedEnd = Math.max(pass.visitedEnd, batch.lastOffset + 1);
+    if (batch.header.control) return this.filterMarker(batch, pass);
+    if (pass.txns.onData(batch.header)) {
+      pass.recordsRemoved += batch.header.recordsCount;
+      pass.abortedRecordsRemoved += batch.header.recordsCount;
+      return "drop";
+    }
+    if (batch.baseOffset >= pass.mapEnd) return "keep";
     const kept: DecodedRecord[] = [];
     let removed = 0;
     for (const record of recordsOf(batch)) {
@@ -502,6 +652,23 @@ export class LogCleaner {
     if (removed === 0) return "keep";
     pass.recordsRemoved += removed;
     return kept.length === 0 ? "drop" : rewriteBatch(batch.header, kept);
+  }
+
+  /** Keeps a marker while its transaction has records, and for delete.retention.ms after. */
+  private filterMarker(batch: ScannedBatch, pass: Pass): "keep" | "drop" {
+    const type = markerTypeOf(batch);
+    if (type === undefined || !pass.txns.onMarker(batch.header, type)) return "keep";
+    const { producerId, producerEpoch } = batch.header;
+    const producer = pass.log.producerState.entry(producerId);
+    if (producer !== undefined && producer.epoch === producerEpoch && producer.batches.length === 0) return "keep";
+    const sinceMs = pass.discardableBefore.get(batch.baseOffset) ?? pass.nowMs;
+    if (pass.nowMs - sinceMs > pass.deleteRetentionMs) {
+      pass.markersRemoved++;
+      if (type === "abort") pass.droppedAbortMarkers.push(batch.baseOffset);
+      return "drop";
+    }
+    if (pass.discardableNow.size < discardableMarkersMax) pass.discardableNow.set(batch.baseOffset, sinceMs);
+    return "keep";
   }
 
   private retains(record: DecodedRecord, pass: Pass): boolean {

@@ -294,9 +294,10 @@ export class PartitionLog {
           const completed = this.producers.completeTxn({
             producerId,
             producerEpoch,
+            coordinatorEpoch: marker.coordinatorEpoch,
             timestampMs: Number(batch.header.maxTimestamp),
           });
-          if (marker === "abort" && completed.firstOffset !== undefined && !aborted.has(batch.baseOffset)) {
+          if (marker.type === "abort" && completed.firstOffset !== undefined && !aborted.has(batch.baseOffset)) {
             aborted.set(batch.baseOffset, {
               producerId,
               firstOffset: completed.firstOffset,
@@ -427,7 +428,12 @@ export class PartitionLog {
    */
   async append(
     records: Uint8Array,
-    options: { requiredAcks: RequiredAcks; leaderEpoch: number },
+    options: {
+      requiredAcks: RequiredAcks;
+      leaderEpoch: number;
+      /** "coordinator": written by a coordinator (no sequence numbers to check, only epochs). */
+      origin?: "client" | "coordinator";
+    },
   ): Promise<AppendResult> {
     if (this.closed) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, errorMessage: "the log is closed" };
     if (this.failed !== undefined) return storageError(this.failed);
@@ -449,7 +455,7 @@ export class PartitionLog {
       const count = batch.header.lastOffsetDelta + 1;
       // Idempotent producers: a retried batch gets its original offsets; gaps and stale epochs are refused.
       if (batch.header.producerId >= 0n) {
-        const check = this.producers.check(batch.header);
+        const check = this.producers.check(batch.header, options.origin);
         if (check.kind !== "append") {
           for (const u of undo.reverse()) u();
           this.nextOffset = baseOffset;
@@ -520,7 +526,8 @@ export class PartitionLog {
    * path as appends, durable as for acks=all: ends the producer's ongoing transaction on this
    * partition and, for an abort, records the aborted transaction for read_committed fetches. The
    * last stable offset moves once the marker is below the high watermark. A marker with an epoch
-   * older than the producer's is refused (INVALID_PRODUCER_EPOCH).
+   * older than the producer's is refused (INVALID_PRODUCER_EPOCH), as is one from a coordinator
+   * older than the one that wrote the producer's last marker (TRANSACTION_COORDINATOR_FENCED).
    */
   async appendMarker(options: {
     producerId: bigint;
@@ -541,6 +548,12 @@ export class PartitionLog {
         errorMessage: `marker epoch ${producerEpoch} is older than producer ${producerId}'s epoch ${entry.epoch}`,
       };
     }
+    if (entry !== undefined && options.coordinatorEpoch < entry.coordinatorEpoch) {
+      return {
+        errorCode: ErrorCode.TRANSACTION_COORDINATOR_FENCED,
+        errorMessage: `coordinator epoch ${options.coordinatorEpoch} is older than ${entry.coordinatorEpoch}, of producer ${producerId}'s last marker`,
+      };
+    }
     const nowMs = this.clock.nowMs();
     const bytes = encodeEndTransactionMarker({
       marker: options.commit ? "commit" : "abort",
@@ -555,7 +568,12 @@ export class PartitionLog {
     patchPartitionLeaderEpoch(bytes, options.leaderEpoch ?? -1);
     if (logAppendTime) patchLogAppendTime(bytes, BigInt(nowMs));
     this.nextOffset += 1;
-    const completed = this.producers.completeTxn({ producerId, producerEpoch, timestampMs: nowMs });
+    const completed = this.producers.completeTxn({
+      producerId,
+      producerEpoch,
+      coordinatorEpoch: options.coordinatorEpoch,
+      timestampMs: nowMs,
+    });
     const undo: (() => void)[] = [];
     const firstOffset = completed.firstOffset;
     if (firstOffset !== undefined) {
@@ -1180,8 +1198,19 @@ export class PartitionLog {
    * (deleted by retention or DeleteRecords meanwhile), and "closed" when the log is closed or
    * failed. A failed swap leaves the log failed, as a failed sync does: appends are refused until
    * it is reopened, which finds either segment whole.
+   *
+   * `droppedAbortMarkers`: offsets of abort markers the copy no longer holds (their transactions'
+   * records are gone too). Their aborted-transaction entries go first — from memory, then from
+   * the segment's `.txnindex` — and only then the markers: an entry without its marker would make
+   * read_committed clients drop that producer's later records, while a marker without its entry
+   * (after a crash in between) is harmless, as there is nothing left of its transaction to drop.
    */
-  async replaceSegment(old: Segment, cleaned: Segment): Promise<"replaced" | "removed" | "gone" | "closed"> {
+  async replaceSegment(
+    old: Segment,
+    cleaned: Segment,
+    options: { droppedAbortMarkers?: readonly number[] } = {},
+  ): Promise<"replaced" | "removed" | "gone" | "closed"> {
+    const dropped = new Set(options.droppedAbortMarkers ?? []);
     let outcome: "replaced" | "removed" | "gone" | "closed" = "closed";
     await this.exclusive(async () => {
       if (this.closed || this.failed !== undefined) {
@@ -1194,6 +1223,10 @@ export class PartitionLog {
         return;
       }
       try {
+        if (dropped.size > 0) {
+          this.abortedTxns = this.abortedTxns.filter((t) => !dropped.has(t.lastOffset));
+          await this.saveTxnIndex(old);
+        }
         if (cleaned.sizeBytes === 0 && old !== this.segments[0]) {
           this.segments.splice(this.segments.indexOf(old), 1);
           outcome = "removed";
@@ -1255,12 +1288,12 @@ async function dropSegmentFiles(backend: StorageBackend, pool: FilePool, dir: st
   for (const suffix of [".log", ".index", ".timeindex", ".txnindex"]) await backend.remove(`${dir}/${name}${suffix}`);
 }
 
-/** The marker type of an end-transaction control batch; undefined for other control batches or unreadable ones. */
-function markerOf(bytes: Uint8Array): "commit" | "abort" | undefined {
+/** The type and coordinator epoch of an end-transaction marker; undefined for other control batches or unreadable ones. */
+function markerOf(bytes: Uint8Array): { type: "commit" | "abort"; coordinatorEpoch: number } | undefined {
   try {
     for (const record of iterateRecords(bytes, { maxBytes: recordsDecodeBytesMax, verifyCrc: false })) {
-      const type = decodeControlRecord(record).type;
-      return type === "commit" || type === "abort" ? type : undefined;
+      const { type, coordinatorEpoch } = decodeControlRecord(record);
+      return type === "commit" || type === "abort" ? { type, coordinatorEpoch: coordinatorEpoch ?? -1 } : undefined;
     }
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error;

@@ -26,6 +26,8 @@ export interface ProducerEntry {
   readonly lastTimestampMs: number;
   /** First offset of the producer's ongoing transaction on this partition; undefined when none. */
   readonly currentTxnFirstOffset: number | undefined;
+  /** The transaction coordinator's epoch in the producer's last marker here; -1 before any. */
+  readonly coordinatorEpoch: number;
 }
 
 /** A transaction ended by an abort marker: its records in [firstOffset, lastOffset] (the marker) are aborted. */
@@ -64,6 +66,10 @@ function isCount(v: unknown): v is number {
   return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 }
 
+function isInt32(v: unknown): v is number {
+  return typeof v === "number" && Number.isInteger(v) && v >= -(2 ** 31) && v <= int32Max;
+}
+
 interface SnapshotFile {
   /** 2 adds `currentTxnFirstOffset` and `abortedTxns`; version 1 files still load (no transactions). */
   readonly version: 2;
@@ -75,6 +81,8 @@ interface SnapshotFile {
     readonly batches: readonly ProducerBatch[];
     readonly lastTimestampMs: number;
     readonly currentTxnFirstOffset?: number;
+    /** Absent when -1 (and in files written before it was kept). */
+    readonly coordinatorEpoch?: number;
   }[];
   /** Aborted transactions not yet saved in a closed segment's `.txnindex` (see PartitionLog). */
   readonly abortedTxns?: readonly {
@@ -98,8 +106,17 @@ export class ProducerStateTable {
     return this.entries.get(producerId);
   }
 
-  /** Decides what to do with a batch of an idempotent producer (producerId ≥ 0), as Kafka's ProducerStateManager. */
-  check(header: RecordBatchHeader): SequenceCheck {
+  /** The producers this partition knows, not expired (DescribeProducers' active producers). */
+  activeProducers(): IterableIterator<ProducerEntry> {
+    return this.entries.values();
+  }
+
+  /**
+   * Decides what to do with a batch of an idempotent producer (producerId ≥ 0), as Kafka's
+   * ProducerStateManager. Batches a coordinator writes (transactional offset commits) carry no
+   * sequence numbers: only their epoch is checked.
+   */
+  check(header: RecordBatchHeader, origin: "client" | "coordinator" = "client"): SequenceCheck {
     const entry = this.entries.get(header.producerId);
     if (entry === undefined) return { kind: "append" }; // unknown producer (or its state expired): accept
     if (header.producerEpoch < entry.epoch) {
@@ -109,6 +126,7 @@ export class ProducerStateTable {
         message: `producer ${header.producerId} epoch ${header.producerEpoch} is older than ${entry.epoch}`,
       };
     }
+    if (origin === "coordinator") return { kind: "append" };
     if (!header.transactional && entry.currentTxnFirstOffset !== undefined) {
       return {
         kind: "error",
@@ -166,15 +184,22 @@ export class ProducerStateTable {
       batches,
       lastTimestampMs: timestampMs,
       currentTxnFirstOffset,
+      coordinatorEpoch: before?.coordinatorEpoch ?? -1,
     });
     return () => this.restore(id, before);
   }
 
   /**
    * Records an end-transaction marker (at `offset`) of `producerId`: ends its ongoing transaction.
-   * The caller has checked the epoch (a marker's epoch is at least the producer's).
+   * The caller has checked the epochs (a marker's producer and coordinator epochs are at least
+   * the producer's).
    */
-  completeTxn(options: { producerId: bigint; producerEpoch: number; timestampMs: number }): CompletedTxn {
+  completeTxn(options: {
+    producerId: bigint;
+    producerEpoch: number;
+    coordinatorEpoch: number;
+    timestampMs: number;
+  }): CompletedTxn {
     const id = options.producerId;
     const before = this.entries.get(id);
     const sameEpoch = before !== undefined && before.epoch === options.producerEpoch;
@@ -184,6 +209,7 @@ export class ProducerStateTable {
       batches: sameEpoch ? before.batches : [],
       lastTimestampMs: options.timestampMs,
       currentTxnFirstOffset: undefined,
+      coordinatorEpoch: options.coordinatorEpoch,
     });
     return { firstOffset: before?.currentTxnFirstOffset, undo: () => this.restore(id, before) };
   }
@@ -238,6 +264,7 @@ export class ProducerStateTable {
         batches: e.batches,
         lastTimestampMs: e.lastTimestampMs,
         ...(e.currentTxnFirstOffset === undefined ? {} : { currentTxnFirstOffset: e.currentTxnFirstOffset }),
+        ...(e.coordinatorEpoch === -1 ? {} : { coordinatorEpoch: e.coordinatorEpoch }),
       })),
       abortedTxns: abortedTxns.map((t) => ({ ...t, producerId: t.producerId.toString() })),
     };
@@ -260,9 +287,13 @@ export class ProducerStateTable {
     const table = new ProducerStateTable();
     for (const p of producers as unknown[]) {
       if (typeof p !== "object" || p === null) return undefined;
-      const { producerId, epoch, batches, lastTimestampMs, currentTxnFirstOffset } = p as Record<string, unknown>;
+      const { producerId, epoch, batches, lastTimestampMs, currentTxnFirstOffset, coordinatorEpoch } = p as Record<
+        string,
+        unknown
+      >;
       if (typeof producerId !== "string" || !/^\d{1,19}$/.test(producerId)) return undefined;
       if (currentTxnFirstOffset !== undefined && !isCount(currentTxnFirstOffset)) return undefined;
+      if (coordinatorEpoch !== undefined && !isInt32(coordinatorEpoch)) return undefined;
       if (!isCount(epoch) || typeof lastTimestampMs !== "number" || !Array.isArray(batches)) return undefined;
       const parsed: ProducerBatch[] = [];
       for (const b of (batches as unknown[]).slice(-batchesRemembered)) {
@@ -272,7 +303,14 @@ export class ProducerStateTable {
         parsed.push({ firstSeq, lastSeq, firstOffset, lastOffset });
       }
       const id = BigInt(producerId);
-      table.set({ producerId: id, epoch, batches: parsed, lastTimestampMs, currentTxnFirstOffset });
+      table.set({
+        producerId: id,
+        epoch,
+        batches: parsed,
+        lastTimestampMs,
+        currentTxnFirstOffset,
+        coordinatorEpoch: coordinatorEpoch ?? -1,
+      });
     }
     const aborted: AbortedTxn[] = [];
     if (abortedTxns !== undefined) {

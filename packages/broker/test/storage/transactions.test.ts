@@ -218,6 +218,30 @@ for (const target of backends) {
       });
     });
 
+    test("markers keep the coordinator epoch: older coordinators are fenced; restarts and crashes keep it", async () => {
+      await withLog(target, async ({ log, restart, crash, clock }) => {
+        const marker = (coordinatorEpoch: number, commit = true): Promise<{ errorCode: number }> =>
+          log().appendMarker({ producerId: 5n, producerEpoch: 0, coordinatorEpoch, commit, timestampMs: clock.now });
+        ok(await log().append(txnBatch({ producerId: 5n, sequence: 0, count: 1, timestampMs: clock.now }), acks));
+        assert.equal(log().producerState.entry(5n)?.coordinatorEpoch, -1, "unknown before any marker");
+        ok(await marker(3));
+        assert.equal(log().producerState.entry(5n)?.coordinatorEpoch, 3);
+        const end = log().logEndOffset;
+        assert.equal((await marker(2, false)).errorCode, ErrorCode.TRANSACTION_COORDINATOR_FENCED);
+        assert.equal(log().logEndOffset, end, "nothing written");
+        ok(await marker(3));
+        let latest = 4;
+        ok(await marker(latest));
+        // From the snapshot (restart), and replayed from the marker after it (crash).
+        for (const next of [restart, crash]) {
+          await next();
+          assert.equal(log().producerState.entry(5n)?.coordinatorEpoch, latest);
+          assert.equal((await marker(latest - 1)).errorCode, ErrorCode.TRANSACTION_COORDINATOR_FENCED);
+          ok(await marker(++latest));
+        }
+      });
+    });
+
     test("aborts in rolled segments survive restarts and crashes and go with their segments", async () => {
       await withLog(target, async ({ log, restart, crash, clock }) => {
         const aborts: { producerId: bigint; firstOffset: number }[] = [];
