@@ -8,12 +8,15 @@ import type { BrokerConfig } from "./config.ts";
 import type { BrokerState } from "./context.ts";
 import { GroupCoordinator } from "./coordinator/group-coordinator.ts";
 import { LogGroupStore } from "./coordinator/group-store.ts";
+import { TransactionCoordinator } from "./coordinator/transaction-coordinator.ts";
+import { LogTxnStore } from "./coordinator/txn-store.ts";
 import { systemScheduler } from "./coordinator/scheduler.ts";
 import { createLogger } from "./logger.ts";
 import type { Logger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
 import { ProducerIds } from "./producer-ids.ts";
 import { startNetworkServer } from "./server.ts";
+import { writeTxnMarker } from "./txn-markers.ts";
 import type { StorageBackend } from "./storage/backend.ts";
 import { MemoryFileBackend } from "./storage/memory-files.ts";
 import { NodeFileBackend } from "./storage/node-files.ts";
@@ -98,7 +101,28 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     topics: logs,
   });
   // Loads __consumer_offsets in the background; group requests get COORDINATOR_LOAD_IN_PROGRESS meanwhile.
-  void groupCoordinator.load();
+  const txnConfig = config.transactions;
+  const transactionCoordinator = new TransactionCoordinator({
+    config: txnConfig,
+    store: new LogTxnStore({
+      logs,
+      partitions: txnConfig.stateLogPartitions,
+      segmentBytes: txnConfig.stateLogSegmentBytes,
+      loadBufferBytes: txnConfig.stateLogLoadBufferBytes,
+      clock: systemClock,
+      logger,
+    }),
+    allocateProducerId: () => producerIds.allocate(),
+    writeMarker: (topic, partition, marker) =>
+      writeTxnMarker({ logs, groupCoordinator, clock: systemClock }, topic, partition, marker),
+    clock: systemClock,
+    scheduler: systemScheduler,
+    logger,
+  });
+  // Loads __transaction_state in the background (after the groups, whose pending offsets the
+  // resumed transactions' markers complete); transaction requests get COORDINATOR_LOAD_IN_PROGRESS meanwhile.
+  const loadTransactions = (): Promise<void> => transactionCoordinator.load();
+  void groupCoordinator.load().then(loadTransactions, loadTransactions);
   const metrics = new Metrics();
   const closing = new AbortController();
   const advertised = {
@@ -113,6 +137,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     metrics,
     producerIds,
     groupCoordinator,
+    transactionCoordinator,
     advertised,
     closing: closing.signal,
   };
@@ -120,6 +145,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   try {
     network = await startNetworkServer({ host: config.listen.host, port: config.listen.port, broker: state });
   } catch (error) {
+    await transactionCoordinator.close();
     await groupCoordinator.close();
     await logs.close();
     throw error;
@@ -174,6 +200,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
         closing.abort();
         await network.close();
         if (http !== undefined) await new Promise<void>((resolve) => http?.close(() => resolve()));
+        await transactionCoordinator.close();
         await groupCoordinator.close();
         await logs.close();
         logger.log("info", "broker stopped", {});

@@ -11,6 +11,24 @@ export interface HostPort {
   readonly port: number;
 }
 
+/** The transaction coordinator's settings (Kafka's transaction.* names). */
+export interface TransactionConfig {
+  /** transaction.state.log.num.partitions: partitions of __transaction_state when it is created. */
+  readonly stateLogPartitions: number;
+  /** transaction.state.log.segment.bytes */
+  readonly stateLogSegmentBytes: number;
+  /** transaction.state.log.load.buffer.size: bytes read at a time while loading. */
+  readonly stateLogLoadBufferBytes: number;
+  /** transaction.max.timeout.ms: the largest transaction.timeout.ms a producer may ask for. */
+  readonly timeoutMsMax: number;
+  /** transactional.id.expiration.ms: idle transactional ids are forgotten after this. */
+  readonly idExpirationMs: number;
+  /** transaction.abort.timed.out.transaction.cleanup.interval.ms */
+  readonly abortTimedOutIntervalMs: number;
+  /** transaction.remove.expired.transaction.cleanup.interval.ms */
+  readonly removeExpiredIntervalMs: number;
+}
+
 export interface BrokerConfig {
   readonly nodeId: number;
   readonly dataDir: string;
@@ -47,6 +65,7 @@ export interface BrokerConfig {
   readonly logLevel: "debug" | "info" | "warn" | "error";
   /** The group coordinator: group.* and offsets.* settings. */
   readonly groupCoordinator: GroupCoordinatorConfig;
+  readonly transactions: TransactionConfig;
 }
 
 /** The group coordinator's settings, by their Kafka names. */
@@ -200,6 +219,14 @@ export const brokerSettingDefaults: Readonly<Record<string, string>> = {
   "offsets.topic.num.partitions": "10",
   "offsets.topic.segment.bytes": "104857600",
   "offsets.commit.timeout.ms": "5000",
+  // Kafka creates 50 partitions of __transaction_state; as for __consumer_offsets, a few do.
+  "transaction.state.log.num.partitions": "10",
+  "transaction.state.log.segment.bytes": "104857600",
+  "transaction.state.log.load.buffer.size": "5242880",
+  "transaction.max.timeout.ms": "900000",
+  "transactional.id.expiration.ms": "604800000",
+  "transaction.abort.timed.out.transaction.cleanup.interval.ms": "10000",
+  "transaction.remove.expired.transaction.cleanup.interval.ms": "3600000",
   "offset.metadata.max.bytes": "4096",
   "offsets.load.buffer.size": "5242880",
   // The consumer rebalance protocol (KIP-848); the min/max settings bound the heartbeat interval
@@ -388,6 +415,20 @@ export function resolveBrokerConfig(...layers: readonly Settings[]): BrokerConfi
     metricsListen: metrics === "" ? undefined : parseHostPort("samsa.metrics.listen", metrics),
     logLevel: level,
     groupCoordinator: groupCoordinatorConfig(s),
+    transactions: transactionConfig(s),
+  };
+}
+
+function transactionConfig(s: (name: string) => string): TransactionConfig {
+  const setting = (name: string, min: number, max = 2 ** 31 - 1): number => int(name, s(name), min, max);
+  return {
+    stateLogPartitions: setting("transaction.state.log.num.partitions", 1, 1000),
+    stateLogSegmentBytes: setting("transaction.state.log.segment.bytes", 1),
+    stateLogLoadBufferBytes: setting("transaction.state.log.load.buffer.size", 1),
+    timeoutMsMax: setting("transaction.max.timeout.ms", 1),
+    idExpirationMs: setting("transactional.id.expiration.ms", 1),
+    abortTimedOutIntervalMs: setting("transaction.abort.timed.out.transaction.cleanup.interval.ms", 1),
+    removeExpiredIntervalMs: setting("transaction.remove.expired.transaction.cleanup.interval.ms", 1),
   };
 }
 

@@ -5,6 +5,7 @@ import type { BrokerConfig } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import type { GroupCoordinator } from "./coordinator/group-coordinator.ts";
+import type { TransactionCoordinator } from "./coordinator/transaction-coordinator.ts";
 import type { Clock } from "./storage/log-config.ts";
 import type { LogManager } from "./storage/log-manager.ts";
 import type { ProducerIds } from "./producer-ids.ts";
@@ -18,6 +19,8 @@ export interface BrokerState {
   readonly producerIds: ProducerIds;
   /** Classic consumer groups and committed offsets (coordinator/). */
   readonly groupCoordinator: GroupCoordinator;
+  /** Transactions: transactional ids, their producer ids and epochs, and the transaction log (coordinator/). */
+  readonly transactionCoordinator: TransactionCoordinator;
   /** The address clients are told to connect to. */
   readonly advertised: { readonly host: string; readonly port: number };
   /** Resolved when the broker starts shutting down: long polls end early. */

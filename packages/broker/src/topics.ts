@@ -1,6 +1,7 @@
 // Topic lookups shared by handlers: by name or id, with Kafka's auto-creation and errors.
 import { ErrorCode } from "@samsa/protocol";
 import { offsetsTopicName } from "./coordinator/group-store.ts";
+import { transactionTopicName } from "./coordinator/txn-store.ts";
 import type { BrokerState } from "./context.ts";
 import { TopicError } from "./storage/log-manager.ts";
 import type { TopicMetadata } from "./storage/log-manager.ts";
@@ -22,7 +23,13 @@ export function singleNodePartition(nodeId: number, partitionIndex: number) {
 
 /** Topics the broker owns: clients may read them but not write them or auto-create them. */
 export function isInternalTopic(name: string): boolean {
-  return name === offsetsTopicName;
+  return name === offsetsTopicName || name === transactionTopicName;
+}
+
+/** Whether topic-partition exists. */
+export function partitionExists(broker: BrokerState, topic: string, partition: number): boolean {
+  const meta = broker.logs.topic(topic);
+  return meta !== undefined && partition >= 0 && partition < meta.partitions;
 }
 
 export function topicById(broker: BrokerState, topicId: string): TopicMetadata | undefined {

@@ -1042,19 +1042,26 @@ export class ClassicGroup {
   /**
    * OffsetCommit's group checks: generation -1 from a client without group management commits
    * only to an Empty group; members commit with their current generation (not while the group
-   * waits for the leader's assignment).
+   * waits for the leader's assignment). TxnOffsetCommit (`transactional`) checks a member only
+   * when it names one (v0-2 cannot), and not the group's state, as Kafka's ClassicGroup.
    */
-  validateOffsetCommit(request: { memberId: string; groupInstanceId: string | null; generationId: number }): number {
+  validateOffsetCommit(request: {
+    memberId: string;
+    groupInstanceId: string | null;
+    generationId: number;
+    transactional?: boolean;
+  }): number {
+    const transactional = request.transactional === true;
     if (this.stateValue === "Dead") return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (request.generationId < 0 && this.stateValue === "Empty") return 0;
     if (request.generationId >= 0 || request.memberId !== "" || request.groupInstanceId !== null) {
       const invalid = this.validateMember(request.memberId, request.groupInstanceId);
       if (invalid !== 0) return invalid;
       if (request.generationId !== this.generation) return ErrorCode.ILLEGAL_GENERATION;
-    } else if (this.stateValue !== "Empty") {
+    } else if (!transactional && this.stateValue !== "Empty") {
       return ErrorCode.UNKNOWN_MEMBER_ID;
     }
-    if (this.stateValue === "CompletingRebalance") return ErrorCode.REBALANCE_IN_PROGRESS;
+    if (!transactional && this.stateValue === "CompletingRebalance") return ErrorCode.REBALANCE_IN_PROGRESS;
     return 0;
   }
 

@@ -914,13 +914,25 @@ export class ConsumerGroup {
   /**
    * OffsetCommit's checks (Kafka's ConsumerGroup.validateOffsetCommit): epoch -1 commits only
    * to a group without members; members commit with OffsetCommit v9+ and their current epoch.
+   * TxnOffsetCommit (`transactional`, any version) skips the checks when it names no member
+   * (epoch -1, no member id, no instance id), as Kafka 4 does.
    */
-  validateOffsetCommit(request: { memberId: string; memberEpoch: number; apiVersion: number }): number {
+  validateOffsetCommit(request: {
+    memberId: string;
+    memberEpoch: number;
+    apiVersion: number;
+    groupInstanceId?: string | null;
+    transactional?: boolean;
+  }): number {
+    const transactional = request.transactional === true;
     if (this.dead) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (request.memberEpoch < 0 && this.members.size === 0) return 0;
+    const anonymous =
+      request.memberEpoch === -1 && request.memberId === "" && (request.groupInstanceId ?? null) === null;
+    if (transactional && anonymous) return 0;
     const member = this.members.get(request.memberId);
     if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
-    if (request.apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION;
+    if (!transactional && request.apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION;
     return request.memberEpoch === member.memberEpoch ? 0 : ErrorCode.STALE_MEMBER_EPOCH;
   }
 

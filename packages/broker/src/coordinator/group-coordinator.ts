@@ -1,12 +1,15 @@
 // The group coordinator of this node: every group — classic (JoinGroup/SyncGroup) or consumer
 // (ConsumerGroupHeartbeat, KIP-848); a group id is one or the other — their committed offsets,
 // loading them from __consumer_offsets at startup, writing every change there (acks=all) before
-// answering, offset expiry, and the admin operations (describe, list, delete). Handlers call into this.
+// answering, offset expiry, and the admin operations (describe, list, delete). Also the group side
+// of transactions: TxnOffsetCommit's pending offsets, made visible or dropped by the transaction's
+// end marker on the group's __consumer_offsets partition. Handlers call into this.
 import { randomBytes, randomUUID } from "node:crypto";
 import { ErrorCode } from "@samsa/protocol";
 import type { GroupCoordinatorConfig } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Clock } from "../storage/log-config.ts";
+import type { TxnMarker } from "../txn-markers.ts";
 import { ClassicGroup, consumerProtocolType } from "./classic-group.ts";
 import type {
   CommittedOffset,
@@ -27,7 +30,8 @@ import type {
   DescribedConsumerGroup,
   TopicsView,
 } from "./consumer-group.ts";
-import type { AppendOutcome, GroupStore } from "./group-store.ts";
+import type { AppendOutcome, GroupStore, ReplayedEntry, TxnProducer } from "./group-store.ts";
+import { PendingTxnOffsets } from "./pending-txn-offsets.ts";
 import type {
   ConsumerGroupValue,
   ConsumerMemberValue,
@@ -66,6 +70,27 @@ export interface OffsetCommitParams {
       readonly committedLeaderEpoch: number;
       /** OffsetCommit v1 only; -1 means now. */
       readonly commitTimestamp: bigint;
+      readonly committedMetadata: string | null;
+    }[];
+  }[];
+  readonly apiVersion: number;
+}
+
+/** TxnOffsetCommit for one group (the transaction already verified by the handler). */
+export interface TxnOffsetCommitParams {
+  readonly groupId: string;
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  /** v3+: the member's generation (or member epoch), member id and instance id; -1, "" and null otherwise. */
+  readonly generationId: number;
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+  readonly topics: readonly {
+    readonly name: string;
+    readonly partitions: readonly {
+      readonly partitionIndex: number;
+      readonly committedOffset: bigint;
+      readonly committedLeaderEpoch: number;
       readonly committedMetadata: string | null;
     }[];
   }[];
@@ -153,10 +178,35 @@ function commitWriteError(errorCode: number): number {
   }
 }
 
-function failAll(topics: OffsetCommitParams["topics"], errorCode: number): PartitionErrors[] {
+/** Append errors as an end-transaction marker write answers them (Kafka's WriteTxnMarkers mapping). */
+function markerWriteError(errorCode: number): number {
+  switch (errorCode) {
+    // The transaction coordinator retries these: the coordinator is not ready yet.
+    case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+    case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
+    case ErrorCode.NOT_COORDINATOR:
+      return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    default:
+      return errorCode;
+  }
+}
+
+function failAll(
+  topics: readonly { readonly name: string; readonly partitions: readonly { readonly partitionIndex: number }[] }[],
+  errorCode: number,
+): PartitionErrors[] {
   return topics.map((t) => ({
     name: t.name,
     partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
+  }));
+}
+
+/** A failed write's error for every partition that was to be written. */
+function withWriteError(results: PartitionErrors[], errorCode: number): PartitionErrors[] {
+  if (errorCode === 0) return results;
+  return results.map((t) => ({
+    name: t.name,
+    partitions: t.partitions.map((p) => (p.errorCode === 0 ? { ...p, errorCode } : p)),
   }));
 }
 
@@ -173,6 +223,10 @@ export class GroupCoordinator {
   private status: Status = "loading";
   private loading: Promise<void> | undefined;
   private readonly writes = new Set<Promise<AppendOutcome>>();
+  /** TxnOffsetCommit offsets of open transactions. */
+  private readonly pendingTxnOffsets = new PendingTxnOffsets();
+  /** Transactional writes under way, by producer id: a marker waits for those begun before it. */
+  private readonly txnWrites = new Map<bigint, Set<Promise<AppendOutcome>>>();
   private expiryTimer: ScheduledTask | undefined;
   private expiring: Promise<number> | undefined;
   private closed: Promise<void> | undefined;
@@ -234,6 +288,19 @@ export class GroupCoordinator {
     return this.groups.size;
   }
 
+  /** Offsets of open transactions, not yet committed or aborted (tests, metrics). */
+  get pendingTxnOffsetCount(): number {
+    return this.pendingTxnOffsets.size;
+  }
+
+  /**
+   * The __consumer_offsets partition holding a group's offsets: the partition AddOffsetsToTxn adds
+   * to the transaction, and TxnOffsetCommit verifies.
+   */
+  partitionFor(groupId: string): number {
+    return this.store.partitionFor(groupId);
+  }
+
   private statusError(): number {
     switch (this.status) {
       case "loading":
@@ -269,10 +336,26 @@ export class GroupCoordinator {
     const consumerAt = new Map<string, number>();
     const offsets = new Map<string, Map<string, Map<number, CommittedOffset>>>();
     let records = 0;
+    const groupOffsets = (groupId: string): Map<string, Map<number, CommittedOffset>> => {
+      let byTopic = offsets.get(groupId);
+      if (byTopic === undefined) {
+        byTopic = new Map<string, Map<number, CommittedOffset>>();
+        offsets.set(groupId, byTopic);
+      }
+      return byTopic;
+    };
     try {
       await this.store.replay(
-        (record, offset) => {
+        (entry: ReplayedEntry) => {
           records++;
+          if (entry.kind === "marker") {
+            // The transaction's offsets on this partition commit (a later plain commit stays) or go.
+            const ended = this.pendingTxnOffsets.take(entry.partition, entry.producerId, entry.offset);
+            if (entry.commit)
+              for (const p of ended) materialize(groupOffsets(p.groupId), p.topic, p.partition, p.offset);
+            return;
+          }
+          const { record, offset } = entry;
           if (record.kind === "group") {
             metadata.set(record.groupId, record.value);
             classicAt.set(record.groupId, offset);
@@ -297,15 +380,25 @@ export class GroupCoordinator {
             members.set(record.memberId, record.value);
             return;
           }
-          let byTopic = offsets.get(record.groupId);
           if (record.value === null) {
-            byTopic?.get(record.topic)?.delete(record.partition);
+            // A tombstone also drops the partition's pending transactional offsets (Kafka's replay).
+            offsets.get(record.groupId)?.get(record.topic)?.delete(record.partition);
+            this.pendingTxnOffsets.discard(record.groupId, record.topic, record.partition, offset);
             return;
           }
-          if (byTopic === undefined) {
-            byTopic = new Map<string, Map<number, CommittedOffset>>();
-            offsets.set(record.groupId, byTopic);
+          if (entry.producerId >= 0n) {
+            this.pendingTxnOffsets.add(
+              { partition: entry.partition, producerId: entry.producerId },
+              {
+                groupId: record.groupId,
+                topic: record.topic,
+                partition: record.partition,
+                offset: committed(record.value, offset),
+              },
+            );
+            return;
           }
+          const byTopic = groupOffsets(record.groupId);
           let byPartition = byTopic.get(record.topic);
           if (byPartition === undefined) {
             byPartition = new Map<number, CommittedOffset>();
@@ -325,7 +418,14 @@ export class GroupCoordinator {
     }
     if (this.status === "closed") return;
     let offsetCount = 0;
-    for (const groupId of new Set([...metadata.keys(), ...consumerGroups.keys(), ...offsets.keys()])) {
+    // Transactions still open keep their offsets pending: their markers come from the transaction coordinator.
+    const pendingGroups = [...this.pendingTxnOffsets.groupIds()];
+    for (const groupId of new Set([
+      ...metadata.keys(),
+      ...consumerGroups.keys(),
+      ...offsets.keys(),
+      ...pendingGroups,
+    ])) {
       const value = metadata.get(groupId);
       const consumerValue = consumerGroups.get(groupId);
       // Topics whose every offset was deleted leave empty maps behind: drop them.
@@ -334,8 +434,9 @@ export class GroupCoordinator {
         consumerValue !== undefined &&
         consumerValue !== null &&
         (value === undefined || value === null || (consumerAt.get(groupId) ?? -1) > (classicAt.get(groupId) ?? -1));
-      // A group tombstone and no offsets: the group is gone.
-      if (!isConsumer && (value === undefined || value === null) && live.length === 0) continue;
+      // A group tombstone and no offsets (committed or pending): the group is gone.
+      const hasOffsets = live.length > 0 || this.pendingTxnOffsets.hasGroup(groupId);
+      if (!isConsumer && (value === undefined || value === null) && !hasOffsets) continue;
       let group: AnyGroup;
       if (isConsumer) {
         group = ConsumerGroup.load(
@@ -361,6 +462,7 @@ export class GroupCoordinator {
     this.logger.log("info", "group coordinator loaded", {
       groups: this.groups.size,
       offsets: offsetCount,
+      pendingTxnOffsets: this.pendingTxnOffsets.size,
       records,
       loadMs: this.clock.nowMs() - startedMs,
     });
@@ -370,19 +472,44 @@ export class GroupCoordinator {
 
   /**
    * Appends one group's records (acks=all). Offset records take effect in memory once durable,
-   * on the group that wrote them unless it was deleted meanwhile; later records win.
+   * on the group that wrote them unless it was deleted meanwhile; later records win. A tombstone
+   * also drops the partition's pending transactional offsets written before it. With `txn`, the
+   * offsets are one transactional batch of that producer and stay pending until its marker.
    */
-  private write(group: AnyGroup | undefined, groupId: string, records: CoordinatorRecord[]): Promise<AppendOutcome> {
+  private write(
+    group: AnyGroup | undefined,
+    groupId: string,
+    records: CoordinatorRecord[],
+    txn?: TxnProducer,
+  ): Promise<AppendOutcome> {
     if (this.status === "closed") {
       return Promise.resolve({ ok: false, errorCode: ErrorCode.NOT_COORDINATOR, message: "coordinator closed" });
     }
-    const written = this.store.append(groupId, records).then(
+    const written = this.store.append(groupId, records, txn === undefined ? {} : { txn }).then(
       (outcome) => {
         if (outcome.ok) {
           const base = outcome.lastOffset - records.length + 1;
+          const partition = txn === undefined ? -1 : this.store.partitionFor(groupId);
           records.forEach((record, i) => {
-            if (record.kind === "offset" && group !== undefined && group.state !== "Dead") {
-              applyOffset(group, record.topic, record.partition, record.value, base + i);
+            if (record.kind !== "offset") return;
+            const recordOffset = base + i;
+            if (txn !== undefined && record.value !== null) {
+              this.pendingTxnOffsets.add(
+                { partition, producerId: txn.producerId },
+                {
+                  groupId,
+                  topic: record.topic,
+                  partition: record.partition,
+                  offset: committed(record.value, recordOffset),
+                },
+              );
+              return;
+            }
+            if (group !== undefined && group.state !== "Dead") {
+              applyOffset(group, record.topic, record.partition, record.value, recordOffset);
+            }
+            if (record.value === null) {
+              this.pendingTxnOffsets.discard(groupId, record.topic, record.partition, recordOffset);
             }
           });
         } else {
@@ -399,9 +526,27 @@ export class GroupCoordinator {
         return { ok: false, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, message: String(error) };
       },
     );
+    this.track(written);
+    if (txn !== undefined) {
+      const { producerId } = txn;
+      let under = this.txnWrites.get(producerId);
+      if (under === undefined) {
+        under = new Set<Promise<AppendOutcome>>();
+        this.txnWrites.set(producerId, under);
+      }
+      under.add(written);
+      void written.finally(() => {
+        under.delete(written);
+        if (under.size === 0 && this.txnWrites.get(producerId) === under) this.txnWrites.delete(producerId);
+      });
+    }
+    return written;
+  }
+
+  /** Keeps a write in `writes` until it settles (close waits for them). */
+  private track(written: Promise<AppendOutcome>): void {
     this.writes.add(written);
     void written.finally(() => this.writes.delete(written));
-    return written;
   }
 
   private async storeGroup(groupId: string, value: GroupMetadataValue): Promise<number> {
@@ -414,8 +559,13 @@ export class GroupCoordinator {
     group: AnyGroup | undefined,
     groupId: string,
     records: CoordinatorRecord[],
+    txn?: TxnProducer,
   ): Promise<AppendOutcome | undefined> {
-    const written = this.write(group, groupId, records);
+    return this.withTimeout(this.write(group, groupId, records, txn));
+  }
+
+  /** Waits offsets.commit.timeout.ms at most; undefined when it took longer (the write goes on). */
+  private withTimeout(written: Promise<AppendOutcome>): Promise<AppendOutcome | undefined> {
     return new Promise((resolve) => {
       const timer = this.scheduler.schedule(this.config.offsetCommitTimeoutMs, () => resolve(undefined));
       void written.then((outcome) => {
@@ -654,32 +804,13 @@ export class GroupCoordinator {
       if (generationId >= 0) group.touchMember(request.memberId);
     }
     const nowMs = this.clock.nowMs();
-    const records: CoordinatorRecord[] = [];
-    const results = request.topics.map((t) => ({
-      name: t.name,
-      partitions: t.partitions.map((p) => {
-        const metadata = p.committedMetadata ?? "";
-        // Kafka measures the metadata in UTF-16 code units (Java's String.length).
-        if (metadata.length > this.config.offsetMetadataBytesMax) {
-          return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
-        }
-        const commitTimestampMs = p.commitTimestamp >= 0n ? Number(p.commitTimestamp) : nowMs;
-        records.push({
-          kind: "offset",
-          groupId: request.groupId,
-          topic: t.name,
-          partition: p.partitionIndex,
-          value: {
-            offset: p.committedOffset,
-            leaderEpoch: p.committedLeaderEpoch,
-            metadata,
-            commitTimestampMs,
-            expireTimestampMs: request.retentionTimeMs >= 0 ? commitTimestampMs + request.retentionTimeMs : -1,
-          },
-        });
-        return { partitionIndex: p.partitionIndex, errorCode: 0 };
-      }),
-    }));
+    const { records, results } = this.offsetRecords(request.groupId, request.topics, (p) => {
+      const commitTimestampMs = p.commitTimestamp >= 0n ? Number(p.commitTimestamp) : nowMs;
+      return {
+        commitTimestampMs,
+        expireTimestampMs: request.retentionTimeMs >= 0 ? commitTimestampMs + request.retentionTimeMs : -1,
+      };
+    });
     if (records.length === 0) return results;
     const outcome = await this.writeWithTimeout(group, request.groupId, records);
     const errorCode =
@@ -688,17 +819,159 @@ export class GroupCoordinator {
         : outcome.ok
           ? 0
           : commitWriteError(outcome.errorCode);
-    if (errorCode === 0) return results;
-    return results.map((t) => ({
+    return withWriteError(results, errorCode);
+  }
+
+  /**
+   * The offset records of a commit and the per-partition answers: metadata over
+   * offset.metadata.max.bytes is refused (Kafka measures it in UTF-16 code units, Java's
+   * String.length), the rest gets a record.
+   */
+  private offsetRecords<
+    P extends {
+      partitionIndex: number;
+      committedOffset: bigint;
+      committedLeaderEpoch: number;
+      committedMetadata: string | null;
+    },
+  >(
+    groupId: string,
+    topics: readonly { readonly name: string; readonly partitions: readonly P[] }[],
+    timestamps: (partition: P) => { commitTimestampMs: number; expireTimestampMs: number },
+  ): { records: CoordinatorRecord[]; results: PartitionErrors[] } {
+    const records: CoordinatorRecord[] = [];
+    const results = topics.map((t) => ({
       name: t.name,
-      partitions: t.partitions.map((p) => (p.errorCode === 0 ? { ...p, errorCode } : p)),
+      partitions: t.partitions.map((p) => {
+        const metadata = p.committedMetadata ?? "";
+        if (metadata.length > this.config.offsetMetadataBytesMax) {
+          return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
+        }
+        records.push({
+          kind: "offset",
+          groupId,
+          topic: t.name,
+          partition: p.partitionIndex,
+          value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata, ...timestamps(p) },
+        });
+        return { partitionIndex: p.partitionIndex, errorCode: 0 };
+      }),
     }));
+    return { records, results };
+  }
+
+  /**
+   * TxnOffsetCommit (Kafka's commitTransactionalOffset): the group's checks, then the offsets as
+   * one transactional batch of the producer, durably. They stay pending — invisible to
+   * OffsetFetch — until the transaction's marker commits or aborts them (writeTxnMarker).
+   */
+  async commitTxnOffsets(request: TxnOffsetCommitParams): Promise<PartitionErrors[]> {
+    const status = this.statusError();
+    if (status !== 0) return failAll(request.topics, status);
+    if (request.groupId === "") return failAll(request.topics, ErrorCode.INVALID_GROUP_ID);
+    if (request.producerId < 0n) return failAll(request.topics, ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    let group = this.groups.get(request.groupId);
+    if (group === undefined) {
+      // No group management (generation -1): a "simple" group holds the offsets.
+      if (request.generationId >= 0) return failAll(request.topics, ErrorCode.ILLEGAL_GENERATION);
+      group = new ClassicGroup(request.groupId, this.runtime);
+      this.groups.set(request.groupId, group);
+    } else {
+      const check = {
+        memberId: request.memberId,
+        groupInstanceId: request.groupInstanceId,
+        transactional: true,
+        apiVersion: request.apiVersion,
+      };
+      const invalid =
+        group instanceof ConsumerGroup
+          ? group.validateOffsetCommit({ ...check, memberEpoch: request.generationId })
+          : group.validateOffsetCommit({ ...check, generationId: request.generationId });
+      // Kafka answers a consumer group member's stale epoch ILLEGAL_GENERATION here, whatever the version.
+      if (invalid !== 0) {
+        return failAll(
+          request.topics,
+          invalid === ErrorCode.STALE_MEMBER_EPOCH ? ErrorCode.ILLEGAL_GENERATION : invalid,
+        );
+      }
+    }
+    const nowMs = this.clock.nowMs();
+    const { records, results } = this.offsetRecords(request.groupId, request.topics, () => ({
+      commitTimestampMs: nowMs,
+      expireTimestampMs: -1,
+    }));
+    if (records.length === 0) return results;
+    const txn = { producerId: request.producerId, producerEpoch: request.producerEpoch };
+    const outcome = await this.writeWithTimeout(group, request.groupId, records, txn);
+    const errorCode =
+      outcome === undefined ? ErrorCode.COORDINATOR_NOT_AVAILABLE : outcome.ok ? 0 : groupWriteError(outcome.errorCode);
+    return withWriteError(results, errorCode);
+  }
+
+  /**
+   * Writes a transaction's end marker to __consumer_offsets-`partition` (durably) and then, as
+   * Kafka's replayEndTransactionMarker does, commits the producer's pending offsets of that
+   * partition's groups — each unless a later plain commit of its partition is already in — or
+   * drops them (abort). Resolves with an error code, 0 on success; errors the transaction
+   * coordinator retries on (the coordinator loading or closed) are NOT_LEADER_OR_FOLLOWER.
+   */
+  async writeTxnMarker(partition: number, marker: TxnMarker): Promise<number> {
+    if (this.status === "loading" && this.loading !== undefined) await this.loading;
+    const status = this.statusError();
+    if (status !== 0) return markerWriteError(status);
+    // Transactional writes begun before the marker are earlier in the log: let them land first.
+    const earlier = [...(this.txnWrites.get(marker.producerId) ?? [])];
+    const written = this.store.appendMarker(partition, marker).then(
+      async (outcome): Promise<AppendOutcome> => {
+        if (!outcome.ok) {
+          this.logger.log("warn", "writing a transaction marker failed", {
+            partition,
+            producerId: String(marker.producerId),
+            errorCode: outcome.errorCode,
+            error: outcome.message,
+          });
+          return outcome;
+        }
+        await Promise.all(earlier);
+        // lastOffset -1: nothing was written (no __consumer_offsets yet), so nothing is pending there.
+        if (outcome.lastOffset >= 0) this.completeTxn(partition, marker, outcome.lastOffset);
+        return outcome;
+      },
+      (error: unknown): AppendOutcome => {
+        this.logger.log("error", "writing a transaction marker failed", { partition, error: String(error) });
+        return { ok: false, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, message: String(error) };
+      },
+    );
+    this.track(written);
+    const outcome = await this.withTimeout(written);
+    if (outcome === undefined) return ErrorCode.REQUEST_TIMED_OUT;
+    return outcome.ok ? 0 : markerWriteError(outcome.errorCode);
+  }
+
+  /** A durable marker at `markerOffset`: the transaction's pending offsets before it commit or go. */
+  private completeTxn(partition: number, marker: TxnMarker, markerOffset: number): void {
+    const ended = this.pendingTxnOffsets.take(partition, marker.producerId, markerOffset);
+    if (!marker.commit || ended.length === 0) return;
+    for (const p of ended) {
+      let group = this.groups.get(p.groupId);
+      if (group === undefined) {
+        // Gone meanwhile (its tombstones not written, or an empty group dropped): a simple group holds them, as Kafka's.
+        group = new ClassicGroup(p.groupId, this.runtime);
+        this.groups.set(p.groupId, group);
+      }
+      materialize(group.offsets, p.topic, p.partition, p.offset);
+    }
+    this.logger.log("debug", "committed transactional offsets", {
+      partition,
+      producerId: String(marker.producerId),
+      offsets: ended.length,
+    });
   }
 
   /**
    * OffsetFetch for one group: the requested partitions (-1 for none committed), or all the
-   * group's offsets when `topics` is null. There are no pending transactional offsets yet, so
-   * `requireStable` is always satisfied.
+   * group's offsets when `topics` is null. With `requireStable` (v7+), a partition with a pending
+   * transactional offset answers UNSTABLE_OFFSET_COMMIT (the client retries), as Kafka does.
    */
   fetchOffsets(request: {
     groupId: string;
@@ -719,19 +992,23 @@ export class GroupCoordinator {
       if (invalid !== 0) return { errorCode: invalid, topics: [] };
     }
     const offsets = group?.offsets ?? new Map<string, Map<number, CommittedOffset>>();
-    const describe = (partitionIndex: number, o: CommittedOffset | undefined) => ({
-      partitionIndex,
-      committedOffset: o?.offset ?? -1n,
-      committedLeaderEpoch: o?.leaderEpoch ?? -1,
-      metadata: o?.metadata ?? "",
-      errorCode: 0,
-    });
+    const describe = (topic: string, partitionIndex: number, o: CommittedOffset | undefined) => {
+      const unstable = request.requireStable && this.pendingTxnOffsets.has(request.groupId, topic, partitionIndex);
+      return {
+        partitionIndex,
+        committedOffset: unstable ? -1n : (o?.offset ?? -1n),
+        committedLeaderEpoch: unstable ? -1 : (o?.leaderEpoch ?? -1),
+        metadata: unstable ? "" : (o?.metadata ?? ""),
+        errorCode: unstable ? ErrorCode.UNSTABLE_OFFSET_COMMIT : 0,
+      };
+    };
     if (request.topics === null) {
+      // As Kafka: the committed partitions only (one with just a pending offset is not listed).
       return {
         errorCode: 0,
         topics: [...offsets].map(([name, partitions]) => ({
           name,
-          partitions: [...partitions].sort(([a], [b]) => a - b).map(([p, o]) => describe(p, o)),
+          partitions: [...partitions].sort(([a], [b]) => a - b).map(([p, o]) => describe(name, p, o)),
         })),
       };
     }
@@ -739,7 +1016,7 @@ export class GroupCoordinator {
       errorCode: 0,
       topics: request.topics.map((t) => ({
         name: t.name,
-        partitions: t.partitionIndexes.map((p) => describe(p, offsets.get(t.name)?.get(p))),
+        partitions: t.partitionIndexes.map((p) => describe(t.name, p, offsets.get(t.name)?.get(p))),
       })),
     };
   }
@@ -762,7 +1039,9 @@ export class GroupCoordinator {
       partitions: t.partitions.map((partitionIndex) => {
         if (group.isSubscribedToTopic(t.name))
           return { partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
-        if (group.offsets.get(t.name)?.has(partitionIndex) === true) {
+        // A tombstone also for a pending transactional offset alone (it drops it), as Kafka.
+        const pending = this.pendingTxnOffsets.has(groupId, t.name, partitionIndex);
+        if (pending || group.offsets.get(t.name)?.has(partitionIndex) === true) {
           records.push({ kind: "offset", groupId, topic: t.name, partition: partitionIndex, value: null });
         }
         return { partitionIndex, errorCode: 0 };
@@ -849,13 +1128,21 @@ export class GroupCoordinator {
     );
   }
 
-  /** Marks an Empty group Dead and forgets it; returns the tombstones that make it so on disk. */
+  /**
+   * Marks an Empty group Dead and forgets it; returns the tombstones that make it so on disk.
+   * As Kafka's deleteAllOffsets, partitions with only a pending transactional offset get one
+   * too: once durable it drops the pending offset (a later commit marker then finds nothing).
+   */
   private removeGroup(group: AnyGroup): CoordinatorRecord[] {
     const records: CoordinatorRecord[] = [];
     for (const [topic, partitions] of group.offsets) {
       for (const partition of partitions.keys()) {
         records.push({ kind: "offset", groupId: group.groupId, topic, partition, value: null });
       }
+    }
+    for (const { topic, partition } of this.pendingTxnOffsets.partitionsOf(group.groupId)) {
+      if (group.offsets.get(topic)?.has(partition) === true) continue;
+      records.push({ kind: "offset", groupId: group.groupId, topic, partition, value: null });
     }
     if (group instanceof ConsumerGroup) records.push(...group.tombstones());
     else records.push({ kind: "group", groupId: group.groupId, value: null });
@@ -903,6 +1190,8 @@ export class GroupCoordinator {
         for (const [partition, o] of partitions) {
           total++;
           if (rule === undefined || (rule.skipSubscribed && group.isSubscribedToTopic(topic))) continue;
+          // Not while a transaction holds a pending offset for the partition (Kafka's rule).
+          if (this.pendingTxnOffsets.has(group.groupId, topic, partition)) continue;
           const due =
             o.expireTimestampMs >= 0
               ? nowMs >= o.expireTimestampMs
@@ -911,11 +1200,13 @@ export class GroupCoordinator {
         }
       }
       expired += records.length;
+      // A group with open transactions stays: their markers may still commit offsets to it.
       const removable =
         group.state === "Empty" &&
         group.memberCount === 0 &&
         (group instanceof ConsumerGroup || group.pendingMemberCount === 0) &&
-        records.length === total;
+        records.length === total &&
+        !this.pendingTxnOffsets.hasGroup(group.groupId);
       if (removable) {
         if (total === 0 && !group.persisted) {
           group.markDead();
@@ -959,6 +1250,26 @@ function committed(value: OffsetValue, recordOffset: number): CommittedOffset {
     expireTimestampMs: value.expireTimestampMs,
     recordOffset,
   };
+}
+
+/**
+ * A committed transaction's offset takes effect unless the partition's current offset was
+ * written later (a plain commit after the transactional one), as Kafka's replayEndTransactionMarker.
+ */
+function materialize(
+  offsets: Map<string, Map<number, CommittedOffset>>,
+  topic: string,
+  partition: number,
+  offset: CommittedOffset,
+): void {
+  let byPartition = offsets.get(topic);
+  const existing = byPartition?.get(partition);
+  if (existing !== undefined && existing.recordOffset > offset.recordOffset) return;
+  if (byPartition === undefined) {
+    byPartition = new Map<number, CommittedOffset>();
+    offsets.set(topic, byPartition);
+  }
+  byPartition.set(partition, offset);
 }
 
 /** Applies a durable offset record (or tombstone) unless a later record already took effect. */

@@ -1,12 +1,15 @@
 // Where the group coordinator keeps its state durably: the internal compacted topic
 // __consumer_offsets, created on first use. A group's records all go to one partition (by the
 // hash of its id, as Kafka does), are written with acks=all, and are replayed at startup.
-import { encodeRecordBatch, ErrorCode, iterateBatches, iterateRecords } from "@samsa/protocol";
+// Transactional offset commits are written as transactional batches of the producer, ended by
+// the end-transaction markers the transaction coordinator has written to the same partition.
+import { decodeControlRecord, encodeRecordBatch, ErrorCode, iterateRecords } from "@samsa/protocol";
 import type { RecordInput } from "@samsa/protocol";
 import type { Logger } from "../logger.ts";
+import type { TxnMarker } from "../txn-markers.ts";
 import type { Clock } from "../storage/log-config.ts";
-import { TopicError } from "../storage/log-manager.ts";
 import type { LogManager, TopicMetadata } from "../storage/log-manager.ts";
+import { InternalTopic, partitionForGroup } from "./internal-topic.ts";
 import { decodeRecord, encodeRecordKey, encodeRecordValue, UnknownRecordVersion } from "./records.ts";
 import type { CoordinatorRecord } from "./records.ts";
 
@@ -16,41 +19,63 @@ export type AppendOutcome =
   | { readonly ok: true; readonly lastOffset: number }
   | { readonly ok: false; readonly errorCode: number; readonly message: string };
 
+/** The producer a transactional write (TxnOffsetCommit) belongs to. */
+export interface TxnProducer {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+}
+
+/** What a replay hands over, in log order per partition. */
+export type ReplayedEntry =
+  | {
+      readonly kind: "record";
+      readonly record: CoordinatorRecord;
+      readonly partition: number;
+      readonly offset: number;
+      /** The producer of the transactional batch holding it; -1n outside transactions. */
+      readonly producerId: bigint;
+    }
+  | {
+      /** An end-transaction marker: the producer's earlier records on this partition commit or abort. */
+      readonly kind: "marker";
+      readonly partition: number;
+      readonly offset: number;
+      readonly producerId: bigint;
+      readonly commit: boolean;
+    };
+
 /** The coordinator's durable state: appends (acks=all) and a replay at startup. */
 export interface GroupStore {
-  /** Appends records of one group durably; resolves with the log offset of the last one. */
-  append(groupId: string, records: readonly CoordinatorRecord[]): Promise<AppendOutcome>;
+  /** The __consumer_offsets partition holding a group's records. */
+  partitionFor(groupId: string): number;
   /**
-   * Calls `visit` for every stored record in log order (per partition, so per group), with its
-   * log offset. Throws when the log cannot be read or holds a malformed record.
+   * Appends records of one group durably, as one batch; resolves with the log offset of the last
+   * one. With `txn`, the batch is a transactional batch of that producer (its epoch is checked).
    */
-  replay(
-    visit: (record: CoordinatorRecord, offset: number) => void,
-    options: { stopped: () => boolean },
-  ): Promise<void>;
+  append(
+    groupId: string,
+    records: readonly CoordinatorRecord[],
+    options?: { readonly txn?: TxnProducer },
+  ): Promise<AppendOutcome>;
+  /**
+   * Appends an end-transaction marker to one partition durably. Resolves `lastOffset` -1 without
+   * writing when the topic does not exist yet: no transaction can have written to it.
+   */
+  appendMarker(partition: number, marker: TxnMarker): Promise<AppendOutcome>;
+  /**
+   * Calls `visit` for every stored record and end-transaction marker in log order (per
+   * partition, so per group), with its log offset. Throws when the log cannot be read or holds a
+   * malformed record.
+   */
+  replay(visit: (entry: ReplayedEntry) => void, options: { stopped: () => boolean }): Promise<void>;
 }
 
-/** Java's String.hashCode, so a group maps to the partition Kafka would choose. */
-export function javaStringHash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
-}
-
-/** Kafka's partitionFor: Utils.abs(groupId.hashCode) % partitions (abs(MIN_VALUE) is 0). */
-export function partitionForGroup(groupId: string, partitions: number): number {
-  const h = javaStringHash(groupId);
-  return (h === -(2 ** 31) ? 0 : Math.abs(h)) % partitions;
-}
+export { javaStringHash, partitionForGroup } from "./internal-topic.ts";
 
 export class LogGroupStore implements GroupStore {
-  private readonly logs: LogManager;
-  private readonly partitions: number;
-  private readonly segmentBytes: number;
-  private readonly loadBufferBytes: number;
+  private readonly topic: InternalTopic;
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private creating: Promise<TopicMetadata> | undefined;
 
   constructor(options: {
     logs: LogManager;
@@ -63,54 +88,28 @@ export class LogGroupStore implements GroupStore {
     clock: Clock;
     logger: Logger;
   }) {
-    this.logs = options.logs;
-    this.partitions = options.partitions;
-    this.segmentBytes = options.segmentBytes;
-    this.loadBufferBytes = options.loadBufferBytes;
+    this.topic = new InternalTopic({ ...options, name: offsetsTopicName });
     this.clock = options.clock;
     this.logger = options.logger;
   }
 
-  private topic(): TopicMetadata | Promise<TopicMetadata> {
-    const existing = this.logs.topic(offsetsTopicName);
-    if (existing !== undefined) return existing;
-    this.creating ??= this.logs
-      .createTopic({
-        name: offsetsTopicName,
-        partitions: this.partitions,
-        configs: { "cleanup.policy": "compact", "segment.bytes": String(this.segmentBytes) },
-      })
-      .then(
-        (topic) => {
-          this.logger.log("info", "created the internal topic", {
-            topic: offsetsTopicName,
-            partitions: topic.partitions,
-          });
-          return topic;
-        },
-        (error: unknown) => {
-          // Created concurrently (say, by a client's Metadata request): use it as it is.
-          const again = this.logs.topic(offsetsTopicName);
-          if (error instanceof TopicError && again !== undefined) return again;
-          throw error;
-        },
-      )
-      .finally(() => {
-        this.creating = undefined;
-      });
-    return this.creating;
+  partitionFor(groupId: string): number {
+    return this.topic.partitionFor(groupId);
   }
 
-  async append(groupId: string, records: readonly CoordinatorRecord[]): Promise<AppendOutcome> {
+  async append(
+    groupId: string,
+    records: readonly CoordinatorRecord[],
+    options: { readonly txn?: TxnProducer } = {},
+  ): Promise<AppendOutcome> {
     if (records.length === 0) return { ok: true, lastOffset: -1 };
     let topic: TopicMetadata;
     try {
-      topic = await this.topic();
+      topic = await this.topic.topic();
     } catch (error) {
       return { ok: false, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, message: String(error) };
     }
-    const partition = partitionForGroup(groupId, topic.partitions);
-    const log = this.logs.log(offsetsTopicName, partition);
+    const log = this.topic.log(partitionForGroup(groupId, topic.partitions));
     if (log === undefined) {
       return { ok: false, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: "offsets partition is gone" };
     }
@@ -120,53 +119,81 @@ export class LogGroupStore implements GroupStore {
       value: encodeRecordValue(record),
       timestamp,
     }));
-    const result = await log.append(encodeRecordBatch({ records: inputs }), { requiredAcks: -1, leaderEpoch: 0 });
+    const { txn } = options;
+    // A transactional batch as Kafka's coordinator writes one: the producer's id and epoch, no sequence.
+    const batch =
+      txn === undefined
+        ? encodeRecordBatch({ records: inputs })
+        : encodeRecordBatch({
+            records: inputs,
+            producerId: txn.producerId,
+            producerEpoch: txn.producerEpoch,
+            baseSequence: -1,
+            transactional: true,
+          });
+    const result = await log.append(batch, {
+      requiredAcks: -1,
+      leaderEpoch: 0,
+      ...(txn === undefined ? {} : { origin: "coordinator" as const }),
+    });
     if ("baseOffset" in result) return { ok: true, lastOffset: result.lastOffset };
     return { ok: false, errorCode: result.errorCode, message: result.errorMessage };
   }
 
-  async replay(
-    visit: (record: CoordinatorRecord, offset: number) => void,
-    options: { stopped: () => boolean },
-  ): Promise<void> {
-    const topic = this.logs.topic(offsetsTopicName);
-    if (topic === undefined) return;
+  async appendMarker(partition: number, marker: TxnMarker): Promise<AppendOutcome> {
+    // Being created (by a first commit): wait for it, the marker may have records to end there.
+    if ((await this.topic.existing()) === undefined) return { ok: true, lastOffset: -1 };
+    const log = this.topic.log(partition);
+    if (log === undefined) {
+      return {
+        ok: false,
+        errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        message: `${offsetsTopicName}-${partition} does not exist`,
+      };
+    }
+    const result = await log.appendMarker({ ...marker, timestampMs: this.clock.nowMs(), leaderEpoch: 0 });
+    if ("baseOffset" in result) return { ok: true, lastOffset: result.lastOffset };
+    return { ok: false, errorCode: result.errorCode, message: result.errorMessage };
+  }
+
+  async replay(visit: (entry: ReplayedEntry) => void, options: { stopped: () => boolean }): Promise<void> {
     let skipped = 0;
-    for (let p = 0; p < topic.partitions; p++) {
-      const log = this.logs.log(offsetsTopicName, p);
-      if (log === undefined) continue;
-      let offset = log.logStartOffset;
-      const end = log.highWatermark;
-      while (offset < end && !options.stopped()) {
-        const read = await log.read({ offset, maxBytes: this.loadBufferBytes, maxOffset: end, minOneBatch: true });
-        if (read.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE && offset < log.logStartOffset) {
-          offset = log.logStartOffset; // retention or compaction moved the start while we read
+    for await (const { partition: p, batch, from } of this.topic.readAll(options.stopped)) {
+      const { producerId, control, transactional } = batch.header;
+      for (const record of iterateRecords(batch.bytes, { maxBytes: this.topic.recordBytesMax })) {
+        const at = Number(record.offset);
+        if (at < from) continue;
+        if (control) {
+          let type: string;
+          try {
+            type = decodeControlRecord(record).type;
+          } catch (error) {
+            throw new Error(`malformed control record at ${offsetsTopicName}-${p} offset ${at}`, { cause: error });
+          }
+          // Other control records (none are written here today) say nothing about transactions.
+          if (type === "commit" || type === "abort") {
+            visit({ kind: "marker", partition: p, offset: at, producerId, commit: type === "commit" });
+          }
           continue;
         }
-        if (read.errorCode !== 0)
-          throw new Error(`reading ${offsetsTopicName}-${p} failed with error ${read.errorCode}`);
-        let next = offset;
-        for (const batch of iterateBatches(read.records)) {
-          next = Number(batch.header.lastOffset) + 1;
-          if (batch.header.control) continue;
-          for (const record of iterateRecords(batch.bytes, { maxBytes: this.loadBufferBytes * 16 })) {
-            const at = Number(record.offset);
-            if (at < offset || record.key === null) continue;
-            let decoded: CoordinatorRecord;
-            try {
-              decoded = decodeRecord(record.key, record.value);
-            } catch (error) {
-              if (error instanceof UnknownRecordVersion) {
-                skipped++;
-                continue;
-              }
-              throw new Error(`malformed record at ${offsetsTopicName}-${p} offset ${at}`, { cause: error });
-            }
-            visit(decoded, at);
+        if (record.key === null) continue;
+        let decoded: CoordinatorRecord;
+        try {
+          decoded = decodeRecord(record.key, record.value);
+        } catch (error) {
+          if (error instanceof UnknownRecordVersion) {
+            skipped++;
+            continue;
           }
+          throw new Error(`malformed record at ${offsetsTopicName}-${p} offset ${at}`, { cause: error });
         }
-        if (next <= offset) break; // nothing readable below the end (cannot happen with a sound log)
-        offset = next;
+        visit({
+          kind: "record",
+          record: decoded,
+          partition: p,
+          offset: at,
+          producerId: transactional ? producerId : -1n,
+        });
       }
     }
     if (skipped > 0)

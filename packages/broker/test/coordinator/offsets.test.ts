@@ -97,7 +97,7 @@ describe("offsets and group admin over the wire", () => {
       ],
     });
 
-  test("FindCoordinator: this node for groups (v1-v6); transactions not available yet", async () => {
+  test("FindCoordinator: this node for groups and transactional ids (v0-v6)", async () => {
     for (const version of [0, 1, 2, 3]) {
       const found = await client.send(ApiKey.FindCoordinator, version, { key: "g", keyType: 0 });
       assert.equal(found.errorCode, 0);
@@ -105,7 +105,7 @@ describe("offsets and group admin over the wire", () => {
       assert.equal(found.port, broker.port);
     }
     const txn = await client.send(ApiKey.FindCoordinator, 3, { key: "tx", keyType: 1 });
-    assert.equal(txn.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    assert.deepEqual([txn.errorCode, txn.nodeId, txn.port], [0, broker.config.nodeId, broker.port]);
     for (const version of [4, 5, 6]) {
       const found = await client.send(ApiKey.FindCoordinator, version, { keyType: 0, coordinatorKeys: ["a", "b"] });
       assert.deepEqual(
@@ -117,7 +117,10 @@ describe("offsets and group admin over the wire", () => {
       );
     }
     const txns = await client.send(ApiKey.FindCoordinator, 6, { keyType: 1, coordinatorKeys: ["tx"] });
-    assert.equal(txns.coordinators[0]?.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    assert.deepEqual(
+      txns.coordinators.map((c) => [c.key, c.nodeId, c.errorCode]),
+      [["tx", broker.config.nodeId, 0]],
+    );
     const share = await client.send(ApiKey.FindCoordinator, 6, { keyType: 2, coordinatorKeys: ["s"] });
     assert.equal(share.coordinators[0]?.errorCode, ErrorCode.INVALID_REQUEST);
   });

@@ -1,14 +1,17 @@
 // Helpers for coordinator tests: time moved by hand (clock and timers together), an in-memory
-// GroupStore that keeps what was written (and can fail), and consumer-protocol metadata.
+// GroupStore that keeps what was written (transactional batches and markers too; can fail), and
+// consumer-protocol metadata.
 import { encodeConsumerProtocolAssignment, encodeConsumerProtocolSubscription, Writer } from "@samsa/protocol";
 import { silentLogger } from "../../src/logger.ts";
 import { resolveBrokerConfig } from "../../src/config.ts";
 import type { GroupCoordinatorConfig } from "../../src/config.ts";
 import { GroupCoordinator } from "../../src/coordinator/group-coordinator.ts";
-import type { AppendOutcome, GroupStore } from "../../src/coordinator/group-store.ts";
+import { partitionForGroup } from "../../src/coordinator/group-store.ts";
+import type { AppendOutcome, GroupStore, ReplayedEntry, TxnProducer } from "../../src/coordinator/group-store.ts";
 import type { CoordinatorRecord } from "../../src/coordinator/records.ts";
 import type { ScheduledTask, Scheduler } from "../../src/coordinator/scheduler.ts";
 import type { Clock } from "../../src/storage/log-config.ts";
+import type { TxnMarker } from "../../src/txn-markers.ts";
 
 interface Task {
   readonly dueMs: number;
@@ -69,23 +72,59 @@ export class ManualTime implements Clock, Scheduler {
   }
 }
 
-/** Keeps appended records in memory, in order, with their offsets; can be told to fail. */
+/** Keeps appended records (and end-transaction markers) in memory, in order, with their offsets; can be told to fail. */
 export class MemoryGroupStore implements GroupStore {
-  readonly records: { record: CoordinatorRecord; offset: number }[] = [];
+  /** `producerId` is set for records of transactional batches. */
+  readonly records: { record: CoordinatorRecord; offset: number; producerId?: bigint }[] = [];
+  /** End-transaction markers; they take offsets in the same sequence as `records`. */
+  readonly markers: { offset: number; partition: number; producerId: bigint; commit: boolean }[] = [];
+  /** __consumer_offsets partitions the groups spread over (as Kafka's partitionFor). */
+  partitions = 1;
   /** When set, appends fail with this error code. */
   failWith: number | undefined;
   /** When set, appends wait for this promise before completing. */
   gate: Promise<void> | undefined;
 
-  async append(_groupId: string, records: readonly CoordinatorRecord[]): Promise<AppendOutcome> {
-    if (this.gate !== undefined) await this.gate;
-    if (this.failWith !== undefined) return { ok: false, errorCode: this.failWith, message: "injected failure" };
-    for (const record of records) this.records.push({ record, offset: this.records.length });
-    return { ok: true, lastOffset: this.records.length - 1 };
+  private get nextOffset(): number {
+    return Math.max(this.records.at(-1)?.offset ?? -1, this.markers.at(-1)?.offset ?? -1) + 1;
   }
 
-  replay(visit: (record: CoordinatorRecord, offset: number) => void): Promise<void> {
-    for (const { record, offset } of this.records) visit(record, offset);
+  partitionFor(groupId: string): number {
+    return partitionForGroup(groupId, this.partitions);
+  }
+
+  async append(
+    _groupId: string,
+    records: readonly CoordinatorRecord[],
+    options: { readonly txn?: TxnProducer } = {},
+  ): Promise<AppendOutcome> {
+    if (this.gate !== undefined) await this.gate;
+    if (this.failWith !== undefined) return { ok: false, errorCode: this.failWith, message: "injected failure" };
+    const txn = options.txn === undefined ? {} : { producerId: options.txn.producerId };
+    for (const record of records) this.records.push({ record, offset: this.nextOffset, ...txn });
+    return { ok: true, lastOffset: this.nextOffset - 1 };
+  }
+
+  async appendMarker(partition: number, marker: TxnMarker): Promise<AppendOutcome> {
+    if (this.gate !== undefined) await this.gate;
+    if (this.failWith !== undefined) return { ok: false, errorCode: this.failWith, message: "injected failure" };
+    const offset = this.nextOffset;
+    this.markers.push({ offset, partition, producerId: marker.producerId, commit: marker.commit });
+    return { ok: true, lastOffset: offset };
+  }
+
+  replay(visit: (entry: ReplayedEntry) => void): Promise<void> {
+    const entries: ReplayedEntry[] = [
+      ...this.records.map(({ record, offset, producerId }) => ({
+        kind: "record" as const,
+        record,
+        offset,
+        partition: this.partitionFor(record.groupId),
+        producerId: producerId ?? -1n,
+      })),
+      ...this.markers.map((m) => ({ kind: "marker" as const, ...m })),
+    ];
+    for (const entry of entries.sort((a, b) => a.offset - b.offset)) visit(entry);
     return Promise.resolve();
   }
 }
