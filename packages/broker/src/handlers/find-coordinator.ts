@@ -1,5 +1,4 @@
-// FindCoordinator: this node coordinates every group. Transactions have no coordinator yet, so
-// transaction keys get COORDINATOR_NOT_AVAILABLE (retriable) rather than a node that would fail them.
+// FindCoordinator: this node coordinates every group and every transactional id.
 import { ApiKey, ErrorCode } from "@samsa/protocol";
 import { defineHandler } from "../context.ts";
 import type { BrokerState } from "../context.ts";
@@ -17,30 +16,28 @@ interface Found {
 
 function coordinatorFor(broker: BrokerState, keyType: number): Found {
   const none = { nodeId: -1, host: "", port: -1 };
-  if (keyType === groupKeyType) {
-    if (!broker.groupCoordinator.isAvailable) {
-      return {
-        ...none,
-        errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
-        errorMessage: "the group coordinator failed to load",
-      };
-    }
-    return {
-      errorCode: 0,
-      errorMessage: null,
-      nodeId: broker.config.nodeId,
-      host: broker.advertised.host,
-      port: broker.advertised.port,
-    };
+  if (keyType !== groupKeyType && keyType !== transactionKeyType) {
+    return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `unknown coordinator key type ${keyType}` };
   }
-  if (keyType === transactionKeyType) {
+  // A coordinator still loading is found (its requests answer COORDINATOR_LOAD_IN_PROGRESS); one
+  // whose load failed is not.
+  const available =
+    keyType === groupKeyType ? broker.groupCoordinator.isAvailable : broker.transactionCoordinator.isAvailable;
+  if (!available) {
+    const which = keyType === groupKeyType ? "group" : "transaction";
     return {
       ...none,
       errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
-      errorMessage: "transactions are not supported yet",
+      errorMessage: `the ${which} coordinator failed to load`,
     };
   }
-  return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `unknown coordinator key type ${keyType}` };
+  return {
+    errorCode: 0,
+    errorMessage: null,
+    nodeId: broker.config.nodeId,
+    host: broker.advertised.host,
+    port: broker.advertised.port,
+  };
 }
 
 export const findCoordinatorHandler = defineHandler({

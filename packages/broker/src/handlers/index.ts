@@ -35,6 +35,15 @@ import { offsetCommitHandler } from "./offset-commit.ts";
 import { offsetDeleteHandler } from "./offset-delete.ts";
 import { offsetFetchHandler } from "./offset-fetch.ts";
 import { syncGroupHandler } from "./sync-group.ts";
+// The transaction coordinator's APIs (coordinator/transaction-coordinator.ts).
+import { addOffsetsToTxnHandler } from "./add-offsets-to-txn.ts";
+import { addPartitionsToTxnHandler } from "./add-partitions-to-txn.ts";
+import { describeProducersHandler } from "./describe-producers.ts";
+import { describeTransactionsHandler } from "./describe-transactions.ts";
+import { endTxnHandler } from "./end-txn.ts";
+import { listTransactionsHandler } from "./list-transactions.ts";
+import { txnOffsetCommitHandler } from "./txn-offset-commit.ts";
+import { writeTxnMarkersHandler } from "./write-txn-markers.ts";
 
 /** A handler with its request decoder, types erased for dispatch by API key. */
 export interface RegisteredApi {
@@ -78,6 +87,14 @@ const registry = new Map<number, RegisteredApi>(
     register(fetchHandler),
     register(listOffsetsHandler),
     register(initProducerIdHandler),
+    register(addPartitionsToTxnHandler),
+    register(addOffsetsToTxnHandler),
+    register(endTxnHandler),
+    register(txnOffsetCommitHandler),
+    register(writeTxnMarkersHandler),
+    register(describeProducersHandler),
+    register(describeTransactionsHandler),
+    register(listTransactionsHandler),
     register(createTopicsHandler),
     register(deleteTopicsHandler),
     register(deleteRecordsHandler),

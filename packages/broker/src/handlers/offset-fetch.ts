@@ -1,5 +1,6 @@
 // OffsetFetch: a group's committed offsets (v0-7), or several groups' at once (v8+); all of a
-// group's offsets when no topics are named.
+// group's offsets when no topics are named. With requireStable (v7+), a partition whose offset a
+// transaction has yet to commit or abort answers UNSTABLE_OFFSET_COMMIT (the consumer retries).
 import { ApiKey } from "@samsa/protocol";
 import { defineHandler } from "../context.ts";
 

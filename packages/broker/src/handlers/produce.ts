@@ -1,8 +1,9 @@
 // Produce: validates and appends each partition's batches, as stored bytes (patched in place,
 // never re-encoded); answers per partition, or not at all for acks=0.
-import { ApiKey, ErrorCode } from "@samsa/protocol";
-import type { Input, ProduceResponsePartitionProduceResponse } from "@samsa/protocol";
+import { ApiKey, ErrorCode, readBatchHeader } from "@samsa/protocol";
+import type { Input, ProduceResponsePartitionProduceResponse, RecordBatchHeader } from "@samsa/protocol";
 import { defineHandler, noResponse } from "../context.ts";
+import type { BrokerState } from "../context.ts";
 import { isInternalTopic } from "../topics.ts";
 import type { AppendResult } from "../storage/partition-log.ts";
 
@@ -41,6 +42,52 @@ function fromAppend(index: number, result: AppendResult): PartitionResponse {
   };
 }
 
+/**
+ * A transactional batch may be written only by the producer that owns the transactional id's
+ * current epoch, to a partition it added to its transaction (Kafka's produce-time verification,
+ * KIP-890 part 1). Returns the refusal, or undefined. Malformed batches are left to the log.
+ */
+function checkTransaction(
+  broker: BrokerState,
+  transactionalId: string | null,
+  topic: string,
+  partition: number,
+  records: Uint8Array,
+): { errorCode: number; message: string } | undefined {
+  let header: RecordBatchHeader;
+  try {
+    header = readBatchHeader(records);
+  } catch {
+    return undefined;
+  }
+  if (!header.transactional) return undefined;
+  if (transactionalId === null) {
+    return { errorCode: ErrorCode.INVALID_RECORD, message: "a transactional batch needs a transactional id" };
+  }
+  const errorCode = broker.transactionCoordinator.verifyPartition({
+    transactionalId,
+    producerId: header.producerId,
+    producerEpoch: header.producerEpoch,
+    topic,
+    partition,
+  });
+  switch (errorCode) {
+    case 0:
+      return undefined;
+    // As Kafka answers produce requests: fencing as the epoch error producers know, and the
+    // coordinator's transient errors as a retriable one.
+    case ErrorCode.PRODUCER_FENCED:
+      return { errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, message: "the producer was fenced" };
+    case ErrorCode.CONCURRENT_TRANSACTIONS:
+    case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
+    case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+    case ErrorCode.NOT_COORDINATOR:
+      return { errorCode: ErrorCode.NOT_ENOUGH_REPLICAS, message: "the transaction coordinator is busy; retry" };
+    default:
+      return { errorCode, message: `${topic}-${partition} is not in the producer's transaction` };
+  }
+}
+
 export const produceHandler = defineHandler({
   apiKey: ApiKey.Produce,
   // Advertised from v0 as Kafka 4 does (librdkafka compresses only when the broker lists Produce
@@ -58,12 +105,6 @@ export const produceHandler = defineHandler({
         if (context.apiVersion < 3)
           return Promise.resolve(failed(p.index, ErrorCode.UNSUPPORTED_VERSION, "Produce v0–v2 are not supported"));
         if (!valid) return Promise.resolve(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS));
-        if (request.transactionalId !== null) {
-          // Transactions arrive with issue #6; until then a transactional produce is refused.
-          return Promise.resolve(
-            failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "transactions are not supported yet"),
-          );
-        }
         if (isInternalTopic(topic.name)) {
           return Promise.resolve(
             failed(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `cannot append to internal topic ${topic.name}`),
@@ -72,6 +113,8 @@ export const produceHandler = defineHandler({
         const log = broker.logs.log(topic.name, p.index);
         if (log === undefined) return Promise.resolve(failed(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
         if (p.records === null) return Promise.resolve(failed(p.index, ErrorCode.INVALID_RECORD, "no records"));
+        const refused = checkTransaction(broker, request.transactionalId, topic.name, p.index, p.records);
+        if (refused !== undefined) return Promise.resolve(failed(p.index, refused.errorCode, refused.message));
         return log.append(p.records, { requiredAcks: acks, leaderEpoch: 0 }).then((r) => fromAppend(p.index, r));
       }),
     }));

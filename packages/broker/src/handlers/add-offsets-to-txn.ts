@@ -1,0 +1,21 @@
+// AddOffsetsToTxn: adds the group's __consumer_offsets partition to the producer's transaction, so
+// that its TxnOffsetCommit becomes visible when the transaction commits.
+import { ApiKey, ErrorCode } from "@samsa/protocol";
+import { defineHandler } from "../context.ts";
+import { offsetsTopicName } from "../coordinator/group-store.ts";
+
+export const addOffsetsToTxnHandler = defineHandler({
+  apiKey: ApiKey.AddOffsetsToTxn,
+  versions: { min: 0, max: 4 },
+  async handle(context, request) {
+    const { broker, apiVersion } = context;
+    let errorCode = await broker.transactionCoordinator.addPartitions({
+      transactionalId: request.transactionalId,
+      producerId: request.producerId,
+      producerEpoch: request.producerEpoch,
+      partitions: [{ topic: offsetsTopicName, partition: broker.groupCoordinator.partitionFor(request.groupId) }],
+    });
+    if (apiVersion < 2 && errorCode === ErrorCode.PRODUCER_FENCED) errorCode = ErrorCode.INVALID_PRODUCER_EPOCH;
+    return { throttleTimeMs: 0, errorCode };
+  },
+});
