@@ -1,16 +1,19 @@
 // Shared helpers of the interoperability suite: the target (Samsa or Kafka, from SAMSA_TEST_TARGET)
-// started once per test file, bounded child processes for the real clients, sample records, and a
-// client-independent read-back path (Fetch through @samsa/testkit's WireClient).
+// started once per test file (optionally behind a connection-cutting proxy), bounded child
+// processes for the real clients (run to completion, or watched line by line while they run),
+// sample records, and a client-independent read-back path (Fetch through @samsa/testkit's
+// WireClient), including which transaction each record belongs to and how it ended.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before } from "node:test";
-import { ApiKey, decodeRecords, iterateBatches } from "@samsa/protocol";
+import { ApiKey, decodeControlRecord, decodeRecords, iterateBatches } from "@samsa/protocol";
 import type { CompressionCodec } from "@samsa/protocol";
-import { startTarget, targetFromEnv, waitFor, WireClient } from "@samsa/testkit";
-import type { Target, TargetKind } from "@samsa/testkit";
+import { startProxy, startTarget, targetFromEnv, waitFor, WireClient } from "@samsa/testkit";
+import type { TcpProxy, Target, TargetKind } from "@samsa/testkit";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 export const targetKind: TargetKind = targetFromEnv();
@@ -401,4 +404,464 @@ export async function assertProducerCompressed(
     `the producer was asked for ${options.codec}, but the stored batches use ${[...seen].join(", ")} ` +
       `(the batch with offset ${options.compressibleOffset}: ${compressible?.batchCodec ?? "missing"})`,
   );
+}
+
+// ---------------------------------------------------------------------------------------------- proxied target
+
+/**
+ * Like useTarget, but the target advertises a TCP proxy (`advertised.listeners=PLAINTEXT://<proxy>`)
+ * so that clients, after bootstrapping, talk to the broker only through it, and a test can cut
+ * every connection mid-stream. Kafka's own inter-broker listener is that PLAINTEXT listener too,
+ * so its internal connections (transaction markers to itself) also go through the proxy.
+ */
+export function useProxiedTarget(): { target: () => Target; proxy: () => TcpProxy } {
+  let target: Target | undefined;
+  let proxy: TcpProxy | undefined;
+  before(async () => {
+    proxy = await startProxy();
+    target = await startTarget(targetKind, { settings: { "advertised.listeners": `PLAINTEXT://${proxy.address}` } });
+    proxy.upstream = target.listenAddress;
+  });
+  after(async () => {
+    const t = target;
+    const p = proxy;
+    target = undefined;
+    proxy = undefined;
+    try {
+      await t?.stop();
+    } finally {
+      await p?.close();
+    }
+  });
+  return {
+    target: () => {
+      if (target === undefined) throw new Error("the target is not running (did `before` fail?)");
+      return target;
+    },
+    proxy: () => {
+      if (proxy === undefined) throw new Error("the proxy is not running (did `before` fail?)");
+      return proxy;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- watched processes
+
+export interface WatchedProcess {
+  readonly pid: number | undefined;
+  /** Complete stdout lines so far. */
+  readonly lines: readonly string[];
+  /** Resolves when the process has exited and its pipes are closed. */
+  readonly exit: Promise<RunResult>;
+  readonly exited: boolean;
+  /** Writes to its stdin (which stays open until the process exits or `endInput`). */
+  write(text: string): void;
+  endInput(): void;
+  kill(signal?: NodeJS.Signals): void;
+  /**
+   * Resolves with the first value `match` returns for a stdout line (from `fromLine` on), or
+   * rejects when the process exits first or `timeoutMs` passes; the error carries the output.
+   */
+  waitForLine<T>(
+    match: (line: string, index: number) => T | undefined,
+    options: { timeoutMs: number; what: string; fromLine?: number },
+  ): Promise<T>;
+  /** What it printed (tails of stdout and stderr) and how it ended, for failure messages. */
+  describe(): string;
+}
+
+export interface WatchOptions extends RunOptions {
+  /** Called for every stdout line as it arrives (to react at once, e.g. cut connections). */
+  readonly onLine?: (line: string) => void;
+}
+
+const watched = new Set<ChildProcess>();
+let watchedExitHook = false;
+
+/**
+ * Starts a command and watches its output line by line while it runs. It is killed (SIGKILL)
+ * after `timeoutMs` (default 120 s) and when the test process exits; tests kill it themselves
+ * in `finally`.
+ */
+export function spawnWatched(command: string, args: readonly string[], options: WatchOptions = {}): WatchedProcess {
+  if (!watchedExitHook) {
+    watchedExitHook = true;
+    process.on("exit", () => {
+      for (const child of watched) child.kill("SIGKILL");
+    });
+  }
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const started = Date.now();
+  const child = spawn(command, args, {
+    cwd: options.cwd ?? repoRoot,
+    env: { ...process.env, ...options.env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  watched.add(child);
+  const lines: string[] = [];
+  const listeners = new Set<() => void>();
+  let partial = "";
+  let stdoutBytes = 0;
+  let stderr = "";
+  let exitResult: RunResult | undefined;
+  child.stdout.setEncoding("utf8");
+  child.stderr.setEncoding("utf8");
+  child.stdout.on("data", (chunk: string) => {
+    stdoutBytes += chunk.length;
+    if (stdoutBytes > outputBytesMax) return;
+    const parts = (partial + chunk).split("\n");
+    partial = parts.pop() ?? "";
+    for (const line of parts) {
+      lines.push(line);
+      options.onLine?.(line);
+    }
+    for (const listener of listeners) listener();
+  });
+  child.stderr.on("data", (chunk: string) => {
+    stderr = (stderr + chunk).slice(-256 * 1024);
+  });
+  child.stdin.on("error", () => undefined); // a process that exits early closes its stdin
+  if (options.input !== undefined) child.stdin.end(options.input);
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  const exit = new Promise<RunResult>((resolve, reject) => {
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      watched.delete(child);
+      reject(error);
+    });
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      watched.delete(child);
+      if (partial !== "") {
+        lines.push(partial);
+        options.onLine?.(partial);
+        partial = "";
+      }
+      exitResult = {
+        code,
+        signal,
+        stdout: lines.join("\n"),
+        stderr,
+        elapsedMs: Date.now() - started,
+      };
+      resolve(exitResult);
+      for (const listener of listeners) listener();
+    });
+  });
+  const describe = (): string => {
+    const how =
+      exitResult === undefined
+        ? `still running after ${Date.now() - started} ms`
+        : `exited with ${exitResult.code ?? exitResult.signal} after ${exitResult.elapsedMs} ms`;
+    return `${command} ${args.join(" ")}: ${how}\n--- stdout (last lines)\n${lines.slice(-40).join("\n")}\n--- stderr\n${clip(stderr)}`;
+  };
+  return {
+    pid: child.pid,
+    lines,
+    exit,
+    get exited() {
+      return exitResult !== undefined;
+    },
+    write: (text) => {
+      child.stdin.write(text);
+    },
+    endInput: () => {
+      child.stdin.end();
+    },
+    kill: (signal = "SIGKILL") => {
+      if (exitResult === undefined) child.kill(signal);
+    },
+    describe,
+    waitForLine<T>(
+      match: (line: string, index: number) => T | undefined,
+      waitOptions: { timeoutMs: number; what: string; fromLine?: number },
+    ): Promise<T> {
+      let cursor = waitOptions.fromLine ?? 0;
+      return new Promise<T>((resolve, reject) => {
+        const finish = (): void => {
+          clearTimeout(deadline);
+          listeners.delete(check);
+        };
+        const check = (): void => {
+          for (; cursor < lines.length; cursor++) {
+            const value = match(lines[cursor] ?? "", cursor);
+            if (value !== undefined) {
+              finish();
+              resolve(value);
+              return;
+            }
+          }
+          if (exitResult !== undefined) {
+            finish();
+            reject(new Error(`waiting for ${waitOptions.what}: the process ended first\n${describe()}`));
+          }
+        };
+        const deadline = setTimeout(() => {
+          listeners.delete(check);
+          reject(
+            new Error(`timed out after ${waitOptions.timeoutMs} ms waiting for ${waitOptions.what}\n${describe()}`),
+          );
+        }, waitOptions.timeoutMs);
+        listeners.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/** Runs one of Kafka's classes (scripts/kafka.sh run-class, which execs java: the pid is the JVM's). */
+export function spawnKafkaClass(
+  className: string,
+  args: readonly string[],
+  options: WatchOptions = {},
+): WatchedProcess {
+  return spawnWatched("bash", [join(repoRoot, "scripts/kafka.sh"), "run-class", className, ...args], options);
+}
+
+/** A JSON object from a line, or undefined when the line is not one (tools also print log lines). */
+export function jsonLine(line: string): Record<string, unknown> | undefined {
+  if (!line.startsWith("{")) return undefined;
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- python sessions
+
+/** What a Python session reports for a failed step (a librdkafka KafkaError, or another exception). */
+export interface PythonError {
+  readonly name: string;
+  readonly code: number | null;
+  readonly text: string;
+  readonly fatal: boolean | null;
+  readonly retriable: boolean | null;
+  readonly txnRequiresAbort: boolean | null;
+}
+
+export type SessionAnswer<T> = ({ readonly ok: true } & T) | { readonly error: PythonError };
+
+/**
+ * A long-lived Python client driven step by step: test/interop/python/<script> <bootstrap> session
+ * reads one JSON request per line and answers each with one JSON line, in order.
+ */
+export class PythonSession {
+  private answered = 0;
+  private readonly proc: WatchedProcess;
+  private readonly name: string;
+
+  private constructor(proc: WatchedProcess, name: string) {
+    this.proc = proc;
+    this.name = name;
+  }
+
+  static async start(script: string, bootstrap: string, options: { timeoutMs?: number } = {}): Promise<PythonSession> {
+    const proc = spawnWatched(systemPython, [join(repoRoot, "test/interop/python", script), bootstrap, "session"], {
+      cwd: join(repoRoot, "test/interop/python"),
+      env: { PYTHONDONTWRITEBYTECODE: "1" },
+      timeoutMs: options.timeoutMs ?? 240_000,
+    });
+    const session = new PythonSession(proc, script);
+    await proc.waitForLine((line) => (jsonLine(line)?.["ready"] === true ? true : undefined), {
+      timeoutMs: 30_000,
+      what: `${script} session to start`,
+    });
+    session.answered = proc.lines.length;
+    return session;
+  }
+
+  /** Sends one step and returns its answer (an error answer is a value, not a rejection). */
+  async call<T extends object = object>(request: object, timeoutMs = 90_000): Promise<SessionAnswer<T>> {
+    const from = this.answered;
+    this.proc.write(`${JSON.stringify(request)}\n`);
+    const { answer, index } = await this.proc.waitForLine(
+      (line, i) => {
+        const json = jsonLine(line);
+        return json === undefined ? undefined : { answer: json, index: i };
+      },
+      { timeoutMs, what: `the answer of ${this.name} to ${JSON.stringify(request).slice(0, 200)}`, fromLine: from },
+    );
+    this.answered = index + 1;
+    return answer as SessionAnswer<T>;
+  }
+
+  /** Like call, but an error answer is a rejection carrying the session's output. */
+  async ok<T extends object = object>(request: object, timeoutMs = 90_000): Promise<T> {
+    const answer = await this.call<T>(request, timeoutMs);
+    if ("error" in answer) {
+      throw new Error(
+        `${this.name} ${JSON.stringify(request).slice(0, 200)} failed: ${JSON.stringify(answer.error)}\n${this.proc.describe()}`,
+      );
+    }
+    return answer;
+  }
+
+  describe(): string {
+    return this.proc.describe();
+  }
+
+  /** Asks the session to end, and kills it when it does not within a bound. */
+  async close(timeoutMs = 30_000): Promise<void> {
+    if (this.proc.exited) return;
+    this.proc.write(`${JSON.stringify({ op: "close" })}\n`);
+    this.proc.endInput();
+    const timer = setTimeout(() => this.proc.kill("SIGKILL"), timeoutMs);
+    await this.proc.exit.finally(() => clearTimeout(timer));
+  }
+
+  kill(): void {
+    this.proc.kill("SIGKILL");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- transactions
+
+export type TransactionOutcome = "committed" | "aborted" | "open" | "none";
+
+export interface LoggedRecord {
+  readonly partition: number;
+  readonly offset: bigint;
+  /** The value as UTF-8 text (the exactly-once tests write decimal numbers and short labels). */
+  readonly value: string | null;
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  readonly transactional: boolean;
+  /**
+   * How the record's transaction ended, by the commit or abort marker that follows it for its
+   * producer id: "open" when no marker follows yet, "none" for a record outside transactions.
+   */
+  readonly outcome: TransactionOutcome;
+}
+
+export interface PartitionLog {
+  readonly records: readonly LoggedRecord[];
+  readonly markers: readonly { readonly offset: bigint; readonly producerId: bigint; readonly type: string }[];
+  readonly highWatermark: bigint;
+  readonly lastStableOffset: bigint;
+}
+
+/**
+ * Reads a whole partition (read_uncommitted, control batches included) up to its high watermark
+ * with plain Fetch requests and tells for each record how its transaction ended: what a
+ * read_committed consumer may see, judged independently of any client.
+ */
+export async function readPartitionLog(
+  bootstrap: string,
+  options: { topic: string; partition: number; timeoutMs?: number },
+): Promise<PartitionLog> {
+  const client = await WireClient.connect(bootstrap, { clientId: "interop-txn-readback" });
+  const records: {
+    partition: number;
+    offset: bigint;
+    value: string | null;
+    producerId: bigint;
+    producerEpoch: number;
+    transactional: boolean;
+    outcome: TransactionOutcome;
+  }[] = [];
+  const markers: { offset: bigint; producerId: bigint; type: string }[] = [];
+  const pending = new Map<bigint, number[]>(); // producer id -> indexes of its records awaiting a marker
+  let nextOffset = 0n;
+  let highWatermark = -1n;
+  let lastStableOffset = -1n;
+  try {
+    await waitFor(
+      async () => {
+        const response = await client.send(ApiKey.Fetch, fetchVersion, {
+          replicaId: -1,
+          maxWaitMs: 0,
+          minBytes: 0,
+          maxBytes: 32 * 1024 * 1024,
+          isolationLevel: 0,
+          sessionId: 0,
+          sessionEpoch: -1,
+          topics: [
+            {
+              topic: options.topic,
+              partitions: [
+                { partition: options.partition, fetchOffset: nextOffset, partitionMaxBytes: 16 * 1024 * 1024 },
+              ],
+            },
+          ],
+        });
+        const data = response.responses[0]?.partitions[0];
+        if (data === undefined) throw new Error(`Fetch answered without partition ${options.partition}`);
+        if (data.errorCode !== 0) throw new Error(`Fetch error code ${data.errorCode}`);
+        highWatermark = data.highWatermark;
+        lastStableOffset = data.lastStableOffset;
+        for (const batch of iterateBatches(data.records ?? new Uint8Array(0))) {
+          const decoded = decodeRecords(batch.bytes, { maxBytes: 64 * 1024 * 1024 });
+          const { header } = decoded;
+          if (header.lastOffset < nextOffset) continue;
+          if (header.control) {
+            for (const r of decoded.records) {
+              const control = decodeControlRecord(r);
+              markers.push({ offset: r.offset, producerId: header.producerId, type: control.type });
+              if (control.type !== "commit" && control.type !== "abort") continue;
+              const outcome = control.type === "commit" ? "committed" : "aborted";
+              for (const index of pending.get(header.producerId) ?? []) {
+                const record = records[index];
+                if (record !== undefined) record.outcome = outcome;
+              }
+              pending.delete(header.producerId);
+            }
+          } else {
+            for (const r of decoded.records) {
+              if (r.offset < nextOffset) continue;
+              if (header.transactional) {
+                const list = pending.get(header.producerId) ?? [];
+                list.push(records.length);
+                pending.set(header.producerId, list);
+              }
+              records.push({
+                partition: options.partition,
+                offset: r.offset,
+                value: r.value === null ? null : Buffer.from(r.value).toString("utf8"),
+                producerId: header.producerId,
+                producerEpoch: header.producerEpoch,
+                transactional: header.transactional,
+                outcome: header.transactional ? "open" : "none",
+              });
+            }
+          }
+          nextOffset = header.lastOffset + 1n;
+        }
+        return nextOffset >= highWatermark ? true : undefined;
+      },
+      {
+        timeoutMs: options.timeoutMs ?? 30_000,
+        intervalMs: 10,
+        what: `${options.topic}-${options.partition} read up to its high watermark`,
+      },
+    );
+  } finally {
+    client.close();
+  }
+  return { records, markers, highWatermark, lastStableOffset };
+}
+
+/** A group's committed offset for one partition (-1 when none) and the partition's error code. */
+export async function committedOffset(
+  bootstrap: string,
+  options: { groupId: string; topic: string; partition: number; requireStable: boolean },
+): Promise<{ offset: bigint; errorCode: number }> {
+  const client = await WireClient.connect(bootstrap, { clientId: "interop-offset-fetch" });
+  try {
+    const response = await client.send(ApiKey.OffsetFetch, 8, {
+      groups: [{ groupId: options.groupId, topics: [{ name: options.topic, partitionIndexes: [options.partition] }] }],
+      requireStable: options.requireStable,
+    });
+    const group = response.groups[0];
+    if (group === undefined) throw new Error("OffsetFetch answered without the group");
+    const entry = group.topics
+      .find((t) => t.name === options.topic)
+      ?.partitions.find((p) => p.partitionIndex === options.partition);
+    return { offset: entry?.committedOffset ?? -1n, errorCode: entry?.errorCode ?? group.errorCode };
+  } finally {
+    client.close();
+  }
 }

@@ -1,5 +1,6 @@
 // @samsa/testkit: helpers for integration tests — bounded waiting on conditions and unique names
-// and test targets (Samsa as a process or Apache Kafka, see targets.ts).
+// and test targets (Samsa as a process or Apache Kafka, see targets.ts), a connection-cutting TCP
+// proxy for fault tests (proxy.ts).
 import { randomBytes } from "node:crypto";
 
 export class WaitTimeoutError extends Error {
@@ -39,4 +40,6 @@ export function uniqueName(prefix: string): string {
 }
 export { WireClient } from "./wire-client.ts";
 export { freePort, startTarget, targetFromEnv } from "./targets.ts";
-export type { StartTargetOptions, Target, TargetKind } from "./targets.ts";
+export type { RestartOptions, StartTargetOptions, Target, TargetKind } from "./targets.ts";
+export { startProxy } from "./proxy.ts";
+export type { StartProxyOptions, TcpProxy } from "./proxy.ts";

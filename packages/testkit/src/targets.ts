@@ -21,10 +21,27 @@ export interface Target {
   readonly dataDir: string;
   /** Stops the broker (SIGTERM, then SIGKILL after a bounded wait) and removes its data directory. */
   stop(): Promise<void>;
-  /** Stops the broker cleanly and starts it again on the same port and data directory. */
-  restart(): Promise<void>;
+  /**
+   * Where the broker itself listens (`127.0.0.1:PORT`, the same across restarts). Equals
+   * `bootstrap` unless `advertised.listeners` points elsewhere (e.g. at a proxy): Samsa's bootstrap
+   * is its advertised address, Kafka's its own listener.
+   */
+  readonly listenAddress: string;
+  /**
+   * Stops the broker cleanly (or with `hard`, kills it) and starts it again on the same port and
+   * data directory.
+   */
+  restart(options?: RestartOptions): Promise<void>;
   /** The last lines the broker printed, for failure messages. */
   outputTail(): string;
+}
+
+export interface RestartOptions {
+  /**
+   * Kill the broker with SIGKILL instead of stopping it (no clean shutdown: a crash), then start
+   * it again on the same port and data directory.
+   */
+  readonly hard?: boolean;
 }
 
 export interface StartTargetOptions {
@@ -235,6 +252,15 @@ async function startSamsa(options: StartTargetOptions): Promise<Target> {
     return result;
   };
 
+  const crash = async (): Promise<void> => {
+    const running = proc;
+    if (running === undefined) return;
+    proc = undefined;
+    if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill("SIGKILL");
+    await running.exited;
+    emergencyKills.delete(key);
+  };
+
   // The free port may be taken between finding it and the broker binding it: try a few.
   for (let attempt = 1; ; attempt++) {
     listen = `127.0.0.1:${await freePort()}`;
@@ -262,9 +288,16 @@ async function startSamsa(options: StartTargetOptions): Promise<Target> {
       removeDataDir(dataDir);
       if (!result.clean) throw new Error(`samsa did not stop cleanly: ${result.detail}\n${tail(lastOutput)}`);
     },
-    async restart() {
-      const result = await halt();
-      if (!result.clean) throw new Error(`samsa did not stop cleanly: ${result.detail}\n${tail(output.text)}`);
+    get listenAddress() {
+      return listen;
+    },
+    async restart(restartOptions: RestartOptions = {}) {
+      if (restartOptions.hard === true) {
+        await crash();
+      } else {
+        const result = await halt();
+        if (!result.clean) throw new Error(`samsa did not stop cleanly: ${result.detail}\n${tail(output.text)}`);
+      }
       await launch();
     },
   };
@@ -383,6 +416,15 @@ async function startKafka(options: StartTargetOptions): Promise<Target> {
     return stopped ? { clean: true, detail: "stopped" } : { clean: false, detail: "ignored SIGTERM; killed" };
   };
 
+  const crash = async (): Promise<void> => {
+    const pid = kafkaPid(dataDir);
+    if (pid !== undefined && pidAlive(pid)) {
+      process.kill(pid, "SIGKILL");
+      await waitFor(() => !pidAlive(pid), { timeoutMs: 10_000, intervalMs: 20, what: `Kafka (pid ${pid}) to die` });
+    }
+    await runKafkaScript(["stop", "--data-dir", dataDir], 60_000); // tidies kafka.pid
+  };
+
   // kafka.sh start formats a fresh cluster; a relaunch runs the same server.properties on the
   // existing log dirs instead (run-class execs java, so the child's pid is the broker's).
   const relaunch = async (why: string): Promise<void> => {
@@ -434,7 +476,13 @@ async function startKafka(options: StartTargetOptions): Promise<Target> {
       removeDataDir(dataDir);
       if (!result.clean) throw new Error(`Kafka did not stop cleanly: ${result.detail}\n${lastOutput}`);
     },
-    async restart() {
+    listenAddress: bootstrap, // kafka.sh start (no --advertise) prints its own PLAINTEXT listener
+    async restart(restartOptions: RestartOptions = {}) {
+      if (restartOptions.hard === true) {
+        await crash();
+        await relaunch("a hard restart (SIGKILL)");
+        return;
+      }
       const result = await halt();
       if (!result.clean) throw new Error(`Kafka did not stop cleanly: ${result.detail}\n${outputTail()}`);
       await relaunch("restart");
