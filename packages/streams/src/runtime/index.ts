@@ -1,0 +1,19 @@
+// The runtime's public API, re-exported by the package's index.
+export { KafkaStreams } from "./kafka-streams.ts";
+export type { PlannableTopology } from "./kafka-streams.ts";
+export { startEmbeddedBroker } from "./embedded.ts";
+export type { EmbeddedBroker, EmbeddedBrokerOptions } from "./embedded.ts";
+export { StreamsError } from "./errors.ts";
+export type { StreamsErrorCode } from "./errors.ts";
+export type {
+  ClientOverrides,
+  ConsumerOverrides,
+  KafkaStreamsOptions,
+  ProcessingGuarantee,
+  ProducerOverrides,
+  StreamsLogger,
+  UncaughtErrorAction,
+  UncaughtErrorHandler,
+} from "./options.ts";
+export type { StateListener, StreamsState } from "./state.ts";
+export type { RestoreListener, RestoreProgress } from "./changelog-reader.ts";

@@ -1,0 +1,142 @@
+// The options of a KafkaStreams application (Kafka Streams' StreamsConfig, by our naming rules),
+// their defaults, and validation.
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { BaseOptions, GroupOptions, ProduceOptions } from "@platformatic/kafka";
+import type { DeserializationErrorHandler } from "../topology/plan-options.ts";
+import type { Logger } from "../logger.ts";
+import { StreamsError } from "./errors.ts";
+
+/** `exactly_once_v2` comes with transactions (part 2); the commit path is built so it slots in. */
+export type ProcessingGuarantee = "at_least_once";
+
+/**
+ * What to do when processing throws (Kafka's StreamsUncaughtExceptionHandler): "replace-thread"
+ * closes the tasks without committing, leaves the group and starts the loop again (records since
+ * the last commit are processed again); "shutdown-client" stops the application in ERROR.
+ */
+export type UncaughtErrorAction = "replace-thread" | "shutdown-client";
+export type UncaughtErrorHandler = UncaughtErrorAction | ((error: unknown) => UncaughtErrorAction);
+
+/** The package's logger shape (one method); warnings and errors of the runtime go there. */
+export type StreamsLogger = Logger;
+
+/** Options of the underlying client library applied to every client (TLS, SASL, timeouts...). */
+export type ClientOverrides = Partial<Omit<BaseOptions, "bootstrapBrokers" | "clientId">>;
+export type ConsumerOverrides = ClientOverrides &
+  Partial<Pick<GroupOptions, "sessionTimeout" | "rebalanceTimeout" | "heartbeatInterval" | "groupInstanceId">> & {
+    readonly maxBytes?: number;
+    readonly maxBytesPerPartition?: number;
+  };
+export type ProducerOverrides = ClientOverrides &
+  Partial<Pick<ProduceOptions<Buffer, Buffer, Buffer, Buffer>, "compression">>;
+
+export interface KafkaStreamsOptions {
+  /** The consumer group id, prefix of internal topics and name of the state directory. */
+  readonly applicationId: string;
+  /** `host:port`, or a list of them. */
+  readonly bootstrapServers: string | readonly string[];
+  /** Prefix of the clients' ids; default `<applicationId>-<random>`. */
+  readonly clientId?: string;
+  /** Where persistent stores keep their files: `<stateDir>/<applicationId>/<subtopology>_<partition>`. */
+  readonly stateDir?: string;
+  /** How often offsets are committed (Kafka: 30000 at least once, 100 exactly once). */
+  readonly commitIntervalMs?: number;
+  readonly processingGuarantee?: ProcessingGuarantee;
+  /** Given to the topology when it is planned (default "log-and-fail"). */
+  readonly defaultDeserializationErrorHandler?: DeserializationErrorHandler;
+  /** Default "shutdown-client". */
+  readonly uncaughtErrorHandler?: UncaughtErrorHandler;
+  /** Replication factor of internal topics; -1 (default) takes the broker's default. */
+  readonly replicationFactor?: number;
+  /** Configs for every internal topic, over the runtime's defaults and under the topology's (Kafka's `topic.*`). */
+  readonly topicConfigs?: Readonly<Record<string, string>>;
+  /** Fetching from a task's partitions pauses while it has this many records buffered (Kafka: 1000). */
+  readonly bufferedRecordsPerPartition?: number;
+  /** Records processed before the loop yields to the event loop (heartbeats, fetch responses, timers). */
+  readonly recordsPerSlice?: number;
+  /** How long a fetch waits at the broker for data (Kafka Streams' poll.ms: 100). */
+  readonly pollMs?: number;
+  readonly client?: ClientOverrides;
+  readonly consumer?: ConsumerOverrides;
+  readonly producer?: ProducerOverrides;
+  readonly logger?: StreamsLogger;
+  /** The wall clock for punctuators and commit intervals (tests inject one). */
+  readonly nowMs?: () => number;
+}
+
+export interface ResolvedOptions {
+  readonly applicationId: string;
+  readonly bootstrapBrokers: string[];
+  readonly clientId: string;
+  readonly stateDir: string;
+  readonly commitIntervalMs: number;
+  readonly processingGuarantee: ProcessingGuarantee;
+  readonly deserializationErrorHandler: DeserializationErrorHandler;
+  readonly uncaughtErrorHandler: (error: unknown) => UncaughtErrorAction;
+  readonly replicationFactor: number;
+  readonly topicConfigs: Readonly<Record<string, string>>;
+  readonly bufferedRecordsPerPartition: number;
+  readonly recordsPerSlice: number;
+  readonly pollMs: number;
+  readonly client: ClientOverrides;
+  readonly consumer: ConsumerOverrides;
+  readonly producer: ProducerOverrides;
+  readonly logger: StreamsLogger;
+  readonly nowMs: () => number;
+}
+
+/** Warnings and errors as JSON lines on stderr, like the broker's logs. */
+export const stderrLogger: StreamsLogger = {
+  log(level, message, fields) {
+    if (level === "debug" || level === "info") return;
+    process.stderr.write(`${JSON.stringify({ level, time: new Date().toISOString(), message, ...fields })}\n`);
+  },
+};
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  const resolved = value ?? fallback;
+  if (!Number.isSafeInteger(resolved) || resolved <= 0)
+    throw new StreamsError("INVALID_CONFIG", `${name} must be a positive integer, got ${resolved}`);
+  return resolved;
+}
+
+export function resolveOptions(options: KafkaStreamsOptions): ResolvedOptions {
+  if (!/^[a-zA-Z0-9._-]+$/.test(options.applicationId))
+    throw new StreamsError(
+      "INVALID_CONFIG",
+      `applicationId ${JSON.stringify(options.applicationId)} must be made of letters, digits, '.', '_' and '-'`,
+    );
+  const bootstrapBrokers =
+    typeof options.bootstrapServers === "string"
+      ? options.bootstrapServers.split(",").map((server) => server.trim())
+      : [...options.bootstrapServers];
+  if (bootstrapBrokers.length === 0 || bootstrapBrokers.some((server) => server === ""))
+    throw new StreamsError("INVALID_CONFIG", "bootstrapServers must name at least one host:port");
+  const logger = options.logger ?? stderrLogger;
+  const uncaught = options.uncaughtErrorHandler ?? "shutdown-client";
+  return {
+    applicationId: options.applicationId,
+    bootstrapBrokers,
+    clientId: options.clientId ?? `${options.applicationId}-${Math.random().toString(36).slice(2, 10)}`,
+    stateDir: options.stateDir ?? join(tmpdir(), "samsa-streams"),
+    commitIntervalMs: positiveInteger("commitIntervalMs", options.commitIntervalMs, 30_000),
+    processingGuarantee: options.processingGuarantee ?? "at_least_once",
+    deserializationErrorHandler: options.defaultDeserializationErrorHandler ?? "log-and-fail",
+    uncaughtErrorHandler: typeof uncaught === "function" ? uncaught : () => uncaught,
+    replicationFactor: options.replicationFactor ?? -1,
+    topicConfigs: options.topicConfigs ?? {},
+    bufferedRecordsPerPartition: positiveInteger(
+      "bufferedRecordsPerPartition",
+      options.bufferedRecordsPerPartition,
+      1000,
+    ),
+    recordsPerSlice: positiveInteger("recordsPerSlice", options.recordsPerSlice, 1000),
+    pollMs: positiveInteger("pollMs", options.pollMs, 100),
+    client: options.client ?? {},
+    consumer: options.consumer ?? {},
+    producer: options.producer ?? {},
+    logger,
+    nowMs: options.nowMs ?? Date.now,
+  };
+}

@@ -1,0 +1,138 @@
+// Ships the records tasks emit (sinks, repartition topics, changelogs) in batches, one send in
+// flight at a time so an idempotent producer keeps their order, and remembers the offset of the
+// last acknowledged record per partition — the changelog offsets stores checkpoint at commit.
+// Kafka Streams' RecordCollector. Keyless records without a partition go round robin; keyed
+// ones to toPositive(murmur2(key)) % partitions, as Kafka's default partitioner does.
+import { murmur2 } from "@platformatic/kafka";
+import type { MessageToProduce, ProduceResult } from "@platformatic/kafka";
+import type { OutgoingRecord } from "../runtime-contract.ts";
+import { StreamsError, errorMessage } from "./errors.ts";
+import { partitionKey } from "./fetcher.ts";
+
+export type SendBatch = (messages: MessageToProduce[]) => Promise<ProduceResult>;
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+export class RecordCollector {
+  readonly #send: SendBatch;
+  readonly #partitionCount: (topics: readonly string[]) => Promise<ReadonlyMap<string, number>>;
+  readonly #batchRecordsMax: number;
+  #pending: OutgoingRecord[] = [];
+  #inFlight: Promise<void> | undefined;
+  #error: StreamsError | undefined;
+  readonly #acked = new Map<string, number>();
+  readonly #roundRobin = new Map<string, number>();
+
+  constructor(options: {
+    readonly send: SendBatch;
+    /** Partition counts of topics (cached by the caller). */
+    readonly partitionCounts: (topics: readonly string[]) => Promise<ReadonlyMap<string, number>>;
+    readonly batchRecordsMax?: number;
+  }) {
+    this.#send = options.send;
+    this.#partitionCount = options.partitionCounts;
+    this.#batchRecordsMax = options.batchRecordsMax ?? 10_000;
+  }
+
+  /** Called synchronously by tasks; throws once a previous send failed for good. */
+  send(record: OutgoingRecord): void {
+    if (this.#error !== undefined) throw this.#error;
+    this.#pending.push(record);
+    if (this.#pending.length >= this.#batchRecordsMax) this.ship();
+  }
+
+  /** Starts sending what is buffered, unless a send is in flight (it ships the rest when it completes). */
+  ship(): void {
+    if (this.#inFlight !== undefined || this.#pending.length === 0 || this.#error !== undefined) return;
+    const batch = this.#pending.splice(0, this.#batchRecordsMax);
+    this.#inFlight = this.#sendBatch(batch).then(
+      () => {
+        this.#inFlight = undefined;
+        this.ship();
+      },
+      (error: unknown) => {
+        this.#inFlight = undefined;
+        this.#error =
+          error instanceof StreamsError
+            ? error
+            : new StreamsError("SEND_FAILED", `sending records failed: ${errorMessage(error)}`, { cause: error });
+      },
+    );
+  }
+
+  /** Resolves once everything sent so far is acknowledged; rejects with the first send failure. */
+  async flush(): Promise<void> {
+    for (;;) {
+      if (this.#error !== undefined) throw this.#error;
+      this.ship();
+      if (this.#inFlight === undefined) {
+        if (this.#pending.length === 0) return;
+        continue;
+      }
+      await this.#inFlight;
+    }
+  }
+
+  get pendingCount(): number {
+    return this.#pending.length;
+  }
+
+  /** The offset of the last acknowledged record sent to a partition (seeded after restoration). */
+  ackedOffset(topic: string, partition: number): number | undefined {
+    return this.#acked.get(partitionKey(topic, partition));
+  }
+
+  seedAckedOffset(topic: string, partition: number, offset: number): void {
+    const key = partitionKey(topic, partition);
+    if ((this.#acked.get(key) ?? -1) < offset) this.#acked.set(key, offset);
+  }
+
+  /** Drops buffered records (closing dirty after an error: they were never committed). */
+  discard(): void {
+    this.#pending = [];
+  }
+
+  async #sendBatch(batch: readonly OutgoingRecord[]): Promise<void> {
+    const unpartitioned = [
+      ...new Set(batch.filter((record) => record.partition === undefined).map((record) => record.topic)),
+    ];
+    const counts = unpartitioned.length === 0 ? new Map<string, number>() : await this.#partitionCount(unpartitioned);
+    const perPartition = new Map<string, { topic: string; partition: number; count: number }>();
+    const messages: MessageToProduce[] = batch.map((record) => {
+      const partition = record.partition ?? this.#partitionFor(record, counts.get(record.topic));
+      const key = partitionKey(record.topic, partition);
+      const entry = perPartition.get(key);
+      if (entry === undefined) perPartition.set(key, { topic: record.topic, partition, count: 1 });
+      else entry.count++;
+      const message: MessageToProduce = { topic: record.topic, partition, timestamp: BigInt(record.timestampMs) };
+      if (record.key !== null) message.key = toBuffer(record.key);
+      if (record.value !== null) message.value = toBuffer(record.value);
+      // Buffer keys: one Map entry per header even when a name repeats. A null value is valid on
+      // the wire and the library's writer encodes it as such, though its type says Buffer.
+      if (record.headers.length > 0)
+        message.headers = new Map(
+          record.headers.map(([name, value]) => [
+            Buffer.from(name, "utf8"),
+            value === null ? (null as unknown as Buffer) : toBuffer(value),
+          ]),
+        );
+      return message;
+    });
+    const result = await this.#send(messages);
+    for (const { topic, partition, offset } of result.offsets ?? []) {
+      const entry = perPartition.get(partitionKey(topic, partition));
+      if (entry !== undefined) this.seedAckedOffset(topic, partition, Number(offset) + entry.count - 1);
+    }
+  }
+
+  #partitionFor(record: OutgoingRecord, partitions: number | undefined): number {
+    if (partitions === undefined || partitions <= 0)
+      throw new StreamsError("SEND_FAILED", `topic ${record.topic} does not exist (cannot pick a partition)`);
+    if (record.key !== null) return (murmur2(toBuffer(record.key), false) & 0x7fffffff) % partitions;
+    const next = this.#roundRobin.get(record.topic) ?? 0;
+    this.#roundRobin.set(record.topic, next + 1);
+    return next % partitions;
+  }
+}

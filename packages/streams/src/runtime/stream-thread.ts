@@ -1,0 +1,562 @@
+// The processing loop (Kafka Streams' StreamThread, one per application: Node has one event loop).
+// It joins the application's consumer group, turns its assignment into tasks (restoring their
+// stores from changelogs first), fetches their partitions, processes buffered records in bounded
+// slices, ships what tasks emit, fires wall-clock punctuators, and commits: every commit interval,
+// when a task asks, before the group takes partitions away, and on close.
+//
+// Commit (at least once): flush tasks (stores may emit) → wait for every send to be acknowledged →
+// commit the input offsets → checkpoint stores with the acknowledged changelog offsets.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { Consumer, Producer } from "@platformatic/kafka";
+import type { TaskId } from "../processor.ts";
+import type { TaskEnvironment, TopologyPlan, TopologyTask } from "../runtime-contract.ts";
+import type { StateStore } from "../state/store.ts";
+import {
+  assignmentProtocol,
+  createPartitionAssigner,
+  encodeSubscriptionInfo,
+  partitionsToTasks,
+  taskKey,
+  tasksToPartitions,
+} from "./assignor.ts";
+import { restoreStores } from "./changelog-reader.ts";
+import type { RestoreListener } from "./changelog-reader.ts";
+import { StreamsError, errorMessage } from "./errors.ts";
+import { Fetcher, partitionKey } from "./fetcher.ts";
+import { GroupCommitter } from "./group-commit.ts";
+import type { Committer, OffsetToCommit } from "./group-commit.ts";
+import type { TopicLayout } from "./internal-topics.ts";
+import type { ResolvedOptions } from "./options.ts";
+import { RecordCollector } from "./record-collector.ts";
+
+export type ThreadSignal = "rebalancing" | "running";
+
+export interface StreamThreadOptions {
+  readonly options: ResolvedOptions;
+  readonly plan: TopologyPlan;
+  readonly layout: TopicLayout;
+  /** Distinguishes the clients of a replacement thread. */
+  readonly generation: number;
+  readonly onSignal: (signal: ThreadSignal) => void;
+  readonly onRestoreProgress: RestoreListener;
+  /** The thread died (a task or a send failed); the application applies its uncaught-error policy. */
+  readonly onFatalError: (error: unknown) => void;
+}
+
+interface ActiveTask {
+  readonly id: TaskId;
+  readonly key: string;
+  readonly task: TopologyTask;
+  readonly partitions: readonly { readonly topic: string; readonly partition: number }[];
+  readonly changelogs: readonly { readonly store: StateStore; readonly topic: string; readonly partition: number }[];
+  initialized: boolean;
+}
+
+type Status = "created" | "joining" | "assigning" | "running" | "revoked" | "stopping" | "stopped";
+
+export class StreamThread {
+  readonly #context: StreamThreadOptions;
+  readonly #options: ResolvedOptions;
+  readonly #plan: TopologyPlan;
+  readonly #consumer: Consumer;
+  readonly #restoreClient: Consumer;
+  readonly #producer: Producer;
+  readonly #fetcher: Fetcher;
+  readonly #restoreFetcher: Fetcher;
+  readonly #collector: RecordCollector;
+  readonly #committer: Committer;
+  readonly #sourceTopics: readonly string[];
+  readonly #partitionCounts = new Map<string, number>();
+
+  #status: Status = "created";
+  readonly #tasks = new Map<string, ActiveTask>();
+  /** Next offset to fetch per source partition of running tasks. */
+  readonly #positions = new Map<string, number>();
+  readonly #taskOfPartition = new Map<string, ActiveTask>();
+  #pendingAssignment: TaskId[] | undefined;
+  #revokeRequested = false;
+  #fetchInFlight: Promise<void> | undefined;
+  #fetchEpoch = 0;
+  #fetchBackoffUntilMs = 0;
+  #commitRequested = false;
+  #lastCommitMs = 0;
+  readonly #lastCommitted = new Map<string, number>();
+  #exclusiveTail: Promise<void> = Promise.resolve();
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #failed = false;
+
+  constructor(context: StreamThreadOptions) {
+    this.#context = context;
+    this.#options = context.options;
+    this.#plan = context.plan;
+    const options = context.options;
+    for (const [topic, count] of context.layout.topicPartitions) this.#partitionCounts.set(topic, count);
+    this.#sourceTopics = [
+      ...new Set(context.plan.subtopologies.flatMap((subtopology) => subtopology.sourceTopics)),
+    ].sort();
+    const clientPrefix = `${options.clientId}-StreamThread-${context.generation}`;
+    this.#consumer = new Consumer({
+      ...options.client,
+      ...options.consumer,
+      clientId: `${clientPrefix}-consumer`,
+      bootstrapBrokers: options.bootstrapBrokers,
+      groupId: options.applicationId,
+      autocommit: false,
+      isolationLevel: 0,
+      protocols: [{ ...assignmentProtocol }],
+      protocolsMetadata: async () => encodeSubscriptionInfo({ version: 1, previousTasks: await this.#beforeJoin() }),
+      partitionAssigner: createPartitionAssigner(context.plan.subtopologies),
+    });
+    this.#consumer.on("consumer:group:join", (payload) => this.#onAssigned(payload.assignments ?? []));
+    // A rejoin that failed for good (after the library's retries) ends the thread.
+    this.#consumer.on("error", (error: unknown) => this.#fail(error));
+    this.#restoreClient = new Consumer({
+      ...options.client,
+      clientId: `${clientPrefix}-restore-consumer`,
+      bootstrapBrokers: options.bootstrapBrokers,
+      groupId: `${options.applicationId}-restore`,
+      autocommit: false,
+    });
+    this.#producer = new Producer({
+      ...options.client,
+      ...options.producer,
+      clientId: `${clientPrefix}-producer`,
+      bootstrapBrokers: options.bootstrapBrokers,
+      idempotent: true,
+      acks: -1,
+      autocreateTopics: false,
+    });
+    const maxWaitMs = options.pollMs;
+    this.#fetcher = new Fetcher({
+      client: this.#consumer,
+      maxWaitMs,
+      ...(options.consumer.maxBytesPerPartition === undefined
+        ? {}
+        : { partitionMaxBytes: options.consumer.maxBytesPerPartition }),
+    });
+    this.#producer.on("error", (error: unknown) =>
+      options.logger.log("warn", "producer error", { error: errorMessage(error) }),
+    );
+    this.#restoreClient.on("error", (error: unknown) =>
+      options.logger.log("warn", "restore consumer error", { error: errorMessage(error) }),
+    );
+    this.#restoreFetcher = new Fetcher({ client: this.#restoreClient, maxWaitMs });
+    this.#collector = new RecordCollector({
+      send: (messages) => this.#producer.send({ messages }),
+      partitionCounts: (topics) => this.#partitionCountsOf(topics),
+    });
+    this.#committer = new GroupCommitter({ consumer: this.#consumer });
+  }
+
+  /** The tasks this thread runs now (for tests and metrics). */
+  get taskIds(): TaskId[] {
+    return [...this.#tasks.values()].filter((task) => task.initialized).map((task) => task.id);
+  }
+
+  start(): void {
+    if (this.#status !== "created") throw new StreamsError("ILLEGAL_STATE", "a stream thread starts once");
+    this.#status = "joining";
+    this.#context.onSignal("rebalancing");
+    for (const topic of this.#sourceTopics) this.#consumer.topics.track(topic);
+    this.#loop = this.#run();
+    this.#consumer.joinGroup({}).catch((error: unknown) => this.#fail(error));
+  }
+
+  /** Commits, closes the tasks and leaves the group. */
+  async close(): Promise<void> {
+    if (this.#status === "stopped") return;
+    const wasFailed = this.#failed;
+    this.#status = "stopping";
+    this.#wakeUp();
+    await this.#loop;
+    await this.#exclusive(async () => {
+      if (!wasFailed && !this.#failed) {
+        try {
+          await this.#commit();
+        } catch (error) {
+          this.#options.logger.log("warn", "final commit failed; closing tasks without it", {
+            error: errorMessage(error),
+          });
+          this.#closeAllTasks(false);
+        }
+      }
+      this.#closeAllTasks(!wasFailed && !this.#failed);
+    });
+    await this.#closeClients(wasFailed || this.#failed);
+    this.#status = "stopped";
+  }
+
+  /** After a fatal error: drops the tasks without committing (Kafka closes them dirty) and the clients. */
+  async closeDirty(): Promise<void> {
+    this.#failed = true;
+    await this.close();
+  }
+
+  // ---- group membership ----
+
+  /** The client library calls this before every JoinGroup: our onPartitionsRevoked (eager protocol). */
+  async #beforeJoin(): Promise<string[]> {
+    const previous = [...this.#tasks.keys()];
+    if (this.#tasks.size === 0 && this.#status !== "assigning") return previous;
+    this.#revokeRequested = true;
+    this.#wakeUp();
+    await this.#exclusive(async () => {
+      this.#revokeRequested = false;
+      // Already revoked (a JoinGroup retry), or nothing ran yet: nothing to commit.
+      if (this.#status !== "running" || this.#failed) return;
+      this.#context.onSignal("rebalancing");
+      this.#status = "revoked";
+      this.#stopFetching();
+      try {
+        await this.#commit();
+      } catch (error) {
+        if (error instanceof StreamsError && error.code === "TASK_MIGRATED") {
+          this.#options.logger.log("warn", "tasks migrated before they could commit; closing them", {
+            error: error.message,
+          });
+          this.#closeAllTasks(false);
+          return;
+        }
+        this.#fail(error);
+      }
+    });
+    return previous;
+  }
+
+  #onAssigned(assignments: readonly { readonly topic: string; readonly partitions: readonly number[] }[]): void {
+    if (this.#status === "stopping" || this.#status === "stopped") return;
+    this.#pendingAssignment = partitionsToTasks(assignments, this.#plan.subtopologies);
+    this.#wakeUp();
+  }
+
+  async #applyAssignment(assigned: readonly TaskId[]): Promise<void> {
+    this.#status = "assigning";
+    this.#stopFetching();
+    const wanted = new Set(assigned.map(taskKey));
+    // Suspended tasks the group gave elsewhere: they were committed before the rebalance.
+    for (const [key, active] of this.#tasks) {
+      if (wanted.has(key)) continue;
+      this.#closeTask(active, true);
+      this.#tasks.delete(key);
+    }
+    const subtopologies = new Map(this.#plan.subtopologies.map((subtopology) => [subtopology.id, subtopology]));
+    const created: ActiveTask[] = [];
+    for (const id of assigned) {
+      const key = taskKey(id);
+      if (this.#tasks.has(key)) continue;
+      const partitions = [
+        ...tasksToPartitions([id], subtopologies, (topic) => this.#partitionCounts.get(topic) ?? 0),
+      ].flatMap(([topic, numbers]) => numbers.map((partition) => ({ topic, partition })));
+      const task = this.#plan.createTask(id, this.#environment(id));
+      const changelogs = task.stores.flatMap(({ store, changelogTopic }) =>
+        changelogTopic === undefined ? [] : [{ store, topic: changelogTopic, partition: id.partition }],
+      );
+      const active: ActiveTask = { id, key, task, partitions, changelogs, initialized: false };
+      this.#tasks.set(key, active);
+      created.push(active);
+    }
+    const lastChangelogOffsets = await restoreStores({
+      fetcher: this.#restoreFetcher,
+      stores: created.flatMap((active) => active.changelogs),
+      onProgress: this.#context.onRestoreProgress,
+      shouldStop: () => this.#interrupted(),
+    });
+    if (this.#interrupted()) {
+      // Interrupted by another rebalance or close: what was restored is not checkpointed.
+      for (const active of created) {
+        this.#closeTask(active, false);
+        this.#tasks.delete(active.key);
+      }
+      this.#status = "revoked";
+      return;
+    }
+    for (const [key, offset] of lastChangelogOffsets) {
+      const separator = key.lastIndexOf(":");
+      if (offset >= 0)
+        this.#collector.seedAckedOffset(key.slice(0, separator), Number(key.slice(separator + 1)), offset);
+    }
+    for (const active of created) {
+      active.task.initialize();
+      active.initialized = true;
+    }
+    await this.#seekToCommitted();
+    this.#lastCommitMs = this.#options.nowMs();
+    this.#status = "running";
+    this.#context.onSignal("running");
+  }
+
+  async #seekToCommitted(): Promise<void> {
+    this.#positions.clear();
+    this.#taskOfPartition.clear();
+    this.#lastCommitted.clear();
+    const byTopic = new Map<string, number[]>();
+    for (const active of this.#tasks.values()) {
+      for (const { topic, partition } of active.partitions) {
+        this.#taskOfPartition.set(partitionKey(topic, partition), active);
+        let partitions = byTopic.get(topic);
+        if (partitions === undefined) byTopic.set(topic, (partitions = []));
+        partitions.push(partition);
+      }
+    }
+    if (byTopic.size === 0) return;
+    const committed = await this.#consumer.listCommittedOffsets({
+      topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+    });
+    const missing: { topic: string; partition: number }[] = [];
+    for (const [topic, partitions] of byTopic) {
+      for (const partition of partitions) {
+        const offset = committed.get(topic)?.[partition];
+        if (offset !== undefined && offset >= 0n) {
+          this.#positions.set(partitionKey(topic, partition), Number(offset));
+          this.#lastCommitted.set(partitionKey(topic, partition), Number(offset));
+        } else missing.push({ topic, partition });
+      }
+    }
+    // No committed offset: Kafka Streams' auto.offset.reset is "earliest".
+    const earliest = await this.#fetcher.listOffsets(missing, "earliest");
+    for (const { topic, partition } of missing)
+      this.#positions.set(partitionKey(topic, partition), earliest.get(partitionKey(topic, partition)) ?? 0);
+  }
+
+  // ---- the loop ----
+
+  async #run(): Promise<void> {
+    try {
+      while (this.#status !== "stopping" && !this.#failed) {
+        const assignment = this.#pendingAssignment;
+        if (assignment !== undefined) {
+          this.#pendingAssignment = undefined;
+          await this.#exclusive(() => this.#applyAssignment(assignment));
+          continue;
+        }
+        if (this.#status !== "running" || this.#revokeRequested) {
+          await this.#idle(this.#options.pollMs);
+          continue;
+        }
+        this.#startFetch();
+        const processed = this.#processSlice();
+        this.#collector.ship();
+        const nowMs = this.#options.nowMs();
+        for (const active of this.#tasks.values()) active.task.punctuateWallClock(nowMs);
+        if (this.#commitRequested || nowMs - this.#lastCommitMs >= this.#options.commitIntervalMs) {
+          await this.#exclusive(async () => {
+            if (this.#status === "running") await this.#commit();
+          });
+          continue;
+        }
+        if (processed === 0) {
+          const untilCommitMs = this.#lastCommitMs + this.#options.commitIntervalMs - nowMs;
+          await this.#idle(Math.max(1, Math.min(this.#options.pollMs, untilCommitMs)));
+        } else {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      }
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  #processSlice(): number {
+    let processed = 0;
+    const sliceMax = this.#options.recordsPerSlice;
+    const tasks = [...this.#tasks.values()];
+    for (;;) {
+      let progressed = false;
+      for (const active of tasks) {
+        if (processed >= sliceMax) return processed;
+        let done: boolean;
+        try {
+          done = active.task.processNext();
+        } catch (error) {
+          throw new StreamsError("PROCESSING_FAILED", `task ${active.key} failed: ${errorMessage(error)}`, {
+            cause: error,
+          });
+        }
+        if (done) {
+          processed++;
+          progressed = true;
+        }
+      }
+      if (!progressed) return processed;
+    }
+  }
+
+  #startFetch(): void {
+    if (this.#fetchInFlight !== undefined || this.#options.nowMs() < this.#fetchBackoffUntilMs) return;
+    const positions: { topic: string; partition: number; offset: number }[] = [];
+    const limit = this.#options.bufferedRecordsPerPartition;
+    for (const active of this.#tasks.values()) {
+      // Bounded buffering: a task with a full buffer is not fetched for until it drains.
+      if (active.task.bufferedCount() >= limit * Math.max(1, active.partitions.length)) continue;
+      for (const { topic, partition } of active.partitions) {
+        const offset = this.#positions.get(partitionKey(topic, partition));
+        if (offset !== undefined) positions.push({ topic, partition, offset });
+      }
+    }
+    if (positions.length === 0) return;
+    const epoch = this.#fetchEpoch;
+    this.#fetchInFlight = this.#fetcher
+      .fetch(positions)
+      .then(
+        (results) => {
+          if (epoch !== this.#fetchEpoch) return;
+          for (const result of results) {
+            const key = partitionKey(result.topic, result.partition);
+            const active = this.#taskOfPartition.get(key);
+            if (active === undefined || !this.#positions.has(key)) continue;
+            if (result.outOfRange) {
+              this.#options.logger.log("warn", "offset out of range; resetting to the earliest offset", {
+                topic: result.topic,
+                partition: result.partition,
+              });
+              this.#positions.set(key, result.logStartOffset);
+              continue;
+            }
+            if (result.records.length > 0) active.task.enqueue(result.records);
+            this.#positions.set(key, result.nextOffset);
+          }
+        },
+        (error: unknown) => {
+          this.#options.logger.log("warn", "fetch failed; retrying", { error: errorMessage(error) });
+          this.#fetchBackoffUntilMs = this.#options.nowMs() + 500;
+        },
+      )
+      .finally(() => {
+        this.#fetchInFlight = undefined;
+        this.#wakeUp();
+      });
+  }
+
+  #stopFetching(): void {
+    this.#fetchEpoch++;
+    this.#positions.clear();
+  }
+
+  async #commit(): Promise<void> {
+    const tasks = [...this.#tasks.values()].filter((active) => active.initialized);
+    for (const active of tasks) active.task.flush();
+    await this.#collector.flush();
+    const offsets: OffsetToCommit[] = [];
+    for (const active of tasks) {
+      for (const { topic, partition, offset } of active.task.committableOffsets().values()) {
+        const key = partitionKey(topic, partition);
+        if (this.#lastCommitted.get(key) !== offset) offsets.push({ topic, partition, offset });
+      }
+    }
+    await this.#committer.commit(offsets);
+    for (const { topic, partition, offset } of offsets) this.#lastCommitted.set(partitionKey(topic, partition), offset);
+    for (const active of tasks) {
+      for (const { store, topic, partition } of active.changelogs) {
+        const acked = this.#collector.ackedOffset(topic, partition);
+        if (acked !== undefined) store.checkpoint(acked);
+      }
+    }
+    this.#commitRequested = false;
+    this.#lastCommitMs = this.#options.nowMs();
+  }
+
+  // ---- tasks ----
+
+  #environment(id: TaskId): TaskEnvironment {
+    const options = this.#options;
+    let stateDir: string | undefined;
+    return {
+      applicationId: options.applicationId,
+      get stateDir(): string {
+        if (stateDir === undefined) {
+          stateDir = join(options.stateDir, options.applicationId, `${id.subtopology}_${id.partition}`);
+          mkdirSync(stateDir, { recursive: true });
+        }
+        return stateDir;
+      },
+      nowMs: options.nowMs,
+      send: (record) => this.#collector.send(record),
+      requestCommit: () => {
+        this.#commitRequested = true;
+      },
+    };
+  }
+
+  #closeTask(active: ActiveTask, clean: boolean): void {
+    try {
+      if (clean && active.initialized) active.task.flush();
+      active.task.close();
+    } catch (error) {
+      this.#options.logger.log("warn", "closing a task failed", { task: active.key, error: errorMessage(error) });
+    }
+  }
+
+  #closeAllTasks(clean: boolean): void {
+    for (const active of this.#tasks.values()) this.#closeTask(active, clean);
+    this.#tasks.clear();
+    this.#taskOfPartition.clear();
+    this.#stopFetching();
+    if (!clean) this.#collector.discard();
+  }
+
+  // ---- helpers ----
+
+  /** Another rebalance or close is waiting for the assignment in progress. */
+  #interrupted(): boolean {
+    return this.#revokeRequested || this.#status === "stopping" || this.#failed;
+  }
+
+  async #partitionCountsOf(topics: readonly string[]): Promise<ReadonlyMap<string, number>> {
+    const unknown = topics.filter((topic) => !this.#partitionCounts.has(topic));
+    if (unknown.length > 0) {
+      const metadata = await this.#producer.metadata({ topics: unknown });
+      for (const topic of unknown) {
+        const described = metadata.topics.get(topic);
+        if (described !== undefined) this.#partitionCounts.set(topic, described.partitionsCount);
+      }
+    }
+    return this.#partitionCounts;
+  }
+
+  /** Runs `operation` after every earlier one (commit, revocation, assignment never interleave). */
+  #exclusive(operation: () => Promise<void>): Promise<void> {
+    const run = this.#exclusiveTail.then(operation);
+    this.#exclusiveTail = run.catch(() => undefined);
+    return run;
+  }
+
+  #idle(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const fetch = this.#fetchInFlight;
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+      if (fetch !== undefined) void fetch.then(done);
+    });
+  }
+
+  #wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  #fail(error: unknown): void {
+    if (this.#failed || this.#status === "stopped") return;
+    this.#failed = true;
+    this.#wakeUp();
+    this.#context.onFatalError(error);
+  }
+
+  async #closeClients(force: boolean): Promise<void> {
+    await this.#fetchInFlight;
+    const results = await Promise.allSettled([
+      this.#consumer.close(force),
+      this.#restoreClient.close(),
+      this.#producer.close(),
+    ]);
+    for (const result of results)
+      if (result.status === "rejected")
+        this.#options.logger.log("warn", "closing a client failed", { error: errorMessage(result.reason) });
+  }
+}
