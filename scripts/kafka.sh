@@ -10,6 +10,8 @@
 #   scripts/kafka.sh stop --data-dir D
 #   scripts/kafka.sh status --data-dir D
 #   scripts/kafka.sh home                                      # print the install dir
+#   scripts/kafka.sh install-streams                           # also fetch Kafka Streams + deps (rocksdbjni, ...)
+#   scripts/kafka.sh streams-home                              # print its dir (jars in libs/, a log4j2.xml)
 #
 # Environment:
 #   SAMSA_CACHE_DIR       cache root (default $HOME/.cache/samsa); Kafka lives in $SAMSA_CACHE_DIR/kafka-<version>
@@ -36,6 +38,7 @@ LOG4J_CONFIG="$KAFKA_HOME/log4j2.xml"
 READY_TIMEOUT_S=60
 SELF="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
 STOP_TIMEOUT_S=30
+STREAMS_HOME="$CACHE_ROOT/kafka-streams-$KAFKA_VERSION"
 
 die() {
   echo "kafka.sh: $*" >&2
@@ -109,6 +112,52 @@ EOF
   rm -rf "$work"
   trap - EXIT
   echo "kafka.sh: installed Kafka $KAFKA_VERSION in $KAFKA_HOME ($(find "$LIBS" -name '*.jar' | wc -l) jars)" >&2
+}
+
+# Kafka Streams (for packages/streams/bench): its own directory, so the broker's classpath stays as
+# Kafka ships it. Tried offline first (everything may already be in ~/.m2), then from Maven Central.
+cmd_install_streams() {
+  if [[ -f "$STREAMS_HOME/.installed" ]]; then
+    return 0
+  fi
+  command -v mvn >/dev/null || die "mvn not found"
+  mkdir -p "$CACHE_ROOT"
+  local work
+  work="$(mktemp -d "$CACHE_ROOT/.install-streams-XXXXXX")"
+  # shellcheck disable=SC2064 # expand $work now
+  trap "rm -rf '$work'" EXIT
+  local deps="<dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-streams</artifactId><version>$KAFKA_VERSION</version></dependency>"
+  # Kafka Streams logs through slf4j 1.7: bound to log4j2 as for the broker.
+  deps+="<dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>$LOG4J_VERSION</version></dependency>"
+  deps+="<dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>$LOG4J_VERSION</version></dependency>"
+  cat >"$work/pom.xml" <<EOF
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>samsa.throwaway</groupId>
+  <artifactId>kafka-streams-libs</artifactId>
+  <version>0</version>
+  <packaging>pom</packaging>
+  <dependencies>$deps</dependencies>
+</project>
+EOF
+  local mvn_args=(-B -Dstyle.color=never -f "$work/pom.xml" dependency:copy-dependencies -DincludeScope=runtime
+    -DoutputDirectory="$work/streams/libs")
+  if ! mvn -o "${mvn_args[@]}" >"$work/mvn.log" 2>&1; then
+    echo "kafka.sh: fetching Kafka Streams $KAFKA_VERSION jars with mvn ..." >&2
+    rm -rf "$work/streams"
+    if ! mvn "${mvn_args[@]}" >"$work/mvn.log" 2>&1; then
+      tail -n 40 "$work/mvn.log" >&2
+      die "mvn failed to fetch Kafka Streams $KAFKA_VERSION"
+    fi
+  fi
+  [[ -f "$work/streams/libs/kafka-streams-$KAFKA_VERSION.jar" ]] || die "kafka-streams-$KAFKA_VERSION.jar missing after mvn"
+  write_log4j_config "$work/streams/log4j2.xml"
+  echo "$KAFKA_VERSION" >"$work/streams/.installed"
+  rm -rf "$STREAMS_HOME"
+  mv "$work/streams" "$STREAMS_HOME"
+  rm -rf "$work"
+  trap - EXIT
+  echo "kafka.sh: installed Kafka Streams $KAFKA_VERSION in $STREAMS_HOME ($(find "$STREAMS_HOME/libs" -name '*.jar' | wc -l) jars)" >&2
 }
 
 # ---------------------------------------------------------------------------------------------- running
@@ -355,13 +404,15 @@ main() {
   case "$cmd" in
     install) cmd_install ;;
     home) echo "$KAFKA_HOME" ;;
+    install-streams) cmd_install_streams ;;
+    streams-home) echo "$STREAMS_HOME" ;;
     run-class) cmd_run_class "$@" ;;
     tool) cmd_tool "$@" ;;
     tools) echo "$TOOL_NAMES" | tr ' ' '\n' ;;
     start) cmd_start "$@" ;;
     stop) cmd_stop "$@" ;;
     status) cmd_status "$@" ;;
-    *) sed -n '4,12p' "$0" >&2; exit 2 ;;
+    *) sed -n '4,14p' "$0" >&2; exit 2 ;;
   esac
 }
 
