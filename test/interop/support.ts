@@ -13,7 +13,7 @@ import { after, before } from "node:test";
 import { ApiKey, decodeControlRecord, decodeRecords, iterateBatches } from "@samsa/protocol";
 import type { CompressionCodec } from "@samsa/protocol";
 import { startProxy, startTarget, targetFromEnv, waitFor, WireClient } from "@samsa/testkit";
-import type { TcpProxy, Target, TargetKind } from "@samsa/testkit";
+import type { StartTargetOptions, TcpProxy, Target, TargetKind } from "@samsa/testkit";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 export const targetKind: TargetKind = targetFromEnv();
@@ -26,10 +26,10 @@ export const consumerGroupsIssue = "#5";
  * Starts the target in `before` and stops it in `after` (the stop is bounded and forced if need
  * be, and also happens when the test process exits early). Returns an accessor for the tests.
  */
-export function useTarget(): () => Target {
+export function useTarget(options: StartTargetOptions = {}): () => Target {
   let target: Target | undefined;
   before(async () => {
-    target = await startTarget(targetKind);
+    target = await startTarget(targetKind, options);
   });
   after(async () => {
     const t = target;
@@ -753,7 +753,6 @@ export async function readPartitionLog(
   bootstrap: string,
   options: { topic: string; partition: number; timeoutMs?: number },
 ): Promise<PartitionLog> {
-  const client = await WireClient.connect(bootstrap, { clientId: "interop-txn-readback" });
   const records: {
     partition: number;
     offset: bigint;
@@ -765,6 +764,58 @@ export async function readPartitionLog(
   }[] = [];
   const markers: { offset: bigint; producerId: bigint; type: string }[] = [];
   const pending = new Map<bigint, number[]>(); // producer id -> indexes of its records awaiting a marker
+  const ends = await readToHighWatermark(
+    bootstrap,
+    { ...options, clientId: "interop-txn-readback" },
+    (decoded, from) => {
+      const { header } = decoded;
+      if (header.control) {
+        for (const r of decoded.records) {
+          const control = decodeControlRecord(r);
+          markers.push({ offset: r.offset, producerId: header.producerId, type: control.type });
+          if (control.type !== "commit" && control.type !== "abort") continue;
+          const outcome = control.type === "commit" ? "committed" : "aborted";
+          for (const index of pending.get(header.producerId) ?? []) {
+            const record = records[index];
+            if (record !== undefined) record.outcome = outcome;
+          }
+          pending.delete(header.producerId);
+        }
+        return;
+      }
+      for (const r of decoded.records) {
+        if (r.offset < from) continue;
+        if (header.transactional) {
+          const list = pending.get(header.producerId) ?? [];
+          list.push(records.length);
+          pending.set(header.producerId, list);
+        }
+        records.push({
+          partition: options.partition,
+          offset: r.offset,
+          value: r.value === null ? null : Buffer.from(r.value).toString("utf8"),
+          producerId: header.producerId,
+          producerEpoch: header.producerEpoch,
+          transactional: header.transactional,
+          outcome: header.transactional ? "open" : "none",
+        });
+      }
+    },
+  );
+  return { records, markers, ...ends };
+}
+
+/**
+ * Reads a partition (read_uncommitted, control batches included) from offset 0 up to the high
+ * watermark it had when the read ended, with plain Fetch requests (independent of any client),
+ * handing every decoded batch to `visit` with the offset its new records start at.
+ */
+async function readToHighWatermark(
+  bootstrap: string,
+  options: { topic: string; partition: number; timeoutMs?: number; clientId: string },
+  visit: (decoded: ReturnType<typeof decodeRecords>, from: bigint) => void,
+): Promise<{ highWatermark: bigint; lastStableOffset: bigint }> {
+  const client = await WireClient.connect(bootstrap, { clientId: options.clientId });
   let nextOffset = 0n;
   let highWatermark = -1n;
   let lastStableOffset = -1n;
@@ -790,45 +841,15 @@ export async function readPartitionLog(
         });
         const data = response.responses[0]?.partitions[0];
         if (data === undefined) throw new Error(`Fetch answered without partition ${options.partition}`);
-        if (data.errorCode !== 0) throw new Error(`Fetch error code ${data.errorCode}`);
+        if (data.errorCode !== 0)
+          throw new Error(`Fetch ${options.topic}-${options.partition}: error code ${data.errorCode}`);
         highWatermark = data.highWatermark;
         lastStableOffset = data.lastStableOffset;
         for (const batch of iterateBatches(data.records ?? new Uint8Array(0))) {
           const decoded = decodeRecords(batch.bytes, { maxBytes: 64 * 1024 * 1024 });
-          const { header } = decoded;
-          if (header.lastOffset < nextOffset) continue;
-          if (header.control) {
-            for (const r of decoded.records) {
-              const control = decodeControlRecord(r);
-              markers.push({ offset: r.offset, producerId: header.producerId, type: control.type });
-              if (control.type !== "commit" && control.type !== "abort") continue;
-              const outcome = control.type === "commit" ? "committed" : "aborted";
-              for (const index of pending.get(header.producerId) ?? []) {
-                const record = records[index];
-                if (record !== undefined) record.outcome = outcome;
-              }
-              pending.delete(header.producerId);
-            }
-          } else {
-            for (const r of decoded.records) {
-              if (r.offset < nextOffset) continue;
-              if (header.transactional) {
-                const list = pending.get(header.producerId) ?? [];
-                list.push(records.length);
-                pending.set(header.producerId, list);
-              }
-              records.push({
-                partition: options.partition,
-                offset: r.offset,
-                value: r.value === null ? null : Buffer.from(r.value).toString("utf8"),
-                producerId: header.producerId,
-                producerEpoch: header.producerEpoch,
-                transactional: header.transactional,
-                outcome: header.transactional ? "open" : "none",
-              });
-            }
-          }
-          nextOffset = header.lastOffset + 1n;
+          if (decoded.header.lastOffset < nextOffset) continue;
+          visit(decoded, nextOffset);
+          nextOffset = decoded.header.lastOffset + 1n;
         }
         return nextOffset >= highWatermark ? true : undefined;
       },
@@ -841,7 +862,7 @@ export async function readPartitionLog(
   } finally {
     client.close();
   }
-  return { records, markers, highWatermark, lastStableOffset };
+  return { highWatermark, lastStableOffset };
 }
 
 /** A group's committed offset for one partition (-1 when none) and the partition's error code. */
@@ -861,6 +882,102 @@ export async function committedOffset(
       .find((t) => t.name === options.topic)
       ?.partitions.find((p) => p.partitionIndex === options.partition);
     return { offset: entry?.committedOffset ?? -1n, errorCode: entry?.errorCode ?? group.errorCode };
+  } finally {
+    client.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- streams
+
+export interface PartitionRecord {
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: Uint8Array | null;
+  readonly value: Uint8Array | null;
+  readonly timestamp: number;
+}
+
+/**
+ * Every record of a partition (read_uncommitted, control records left out) from offset 0 up to the
+ * high watermark it had when the read ended, with plain Fetch requests (independent of any client).
+ */
+export async function readPartition(
+  bootstrap: string,
+  options: { topic: string; partition: number; timeoutMs?: number },
+): Promise<{ records: PartitionRecord[]; highWatermark: number }> {
+  const records: PartitionRecord[] = [];
+  const ends = await readToHighWatermark(
+    bootstrap,
+    { ...options, clientId: "interop-partition-reader" },
+    (decoded, from) => {
+      if (decoded.header.control) return;
+      for (const r of decoded.records) {
+        if (r.offset < from) continue;
+        records.push({
+          partition: options.partition,
+          offset: Number(r.offset),
+          key: r.key === null ? null : Uint8Array.from(r.key),
+          value: r.value === null ? null : Uint8Array.from(r.value),
+          timestamp: Number(r.timestamp),
+        });
+      }
+    },
+  );
+  return { records, highWatermark: Number(ends.highWatermark) };
+}
+
+/** The latest offsets (high watermarks) of partitions 0..partitions-1 of a topic (ListOffsets, latest). */
+export async function endOffsets(bootstrap: string, topic: string, partitions: number): Promise<number[]> {
+  const client = await WireClient.connect(bootstrap, { clientId: "interop-end-offsets" });
+  try {
+    const response = await client.send(ApiKey.ListOffsets, 7, {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [
+        {
+          name: topic,
+          partitions: Array.from({ length: partitions }, (_, p) => ({
+            partitionIndex: p,
+            timestamp: -1n,
+            currentLeaderEpoch: -1,
+          })),
+        },
+      ],
+    });
+    const answered = response.topics[0]?.partitions ?? [];
+    return Array.from({ length: partitions }, (_, p) => {
+      const entry = answered.find((e) => e.partitionIndex === p);
+      if (entry === undefined || entry.errorCode !== 0)
+        throw new Error(`ListOffsets ${topic}-${p}: error code ${entry?.errorCode ?? "(no answer)"}`);
+      return Number(entry.offset);
+    });
+  } finally {
+    client.close();
+  }
+}
+
+/** A group's committed offsets for partitions 0..partitions-1 of a topic (-1 where none). */
+export async function committedOffsets(
+  bootstrap: string,
+  options: { groupId: string; topic: string; partitions: number },
+): Promise<number[]> {
+  const client = await WireClient.connect(bootstrap, { clientId: "interop-offset-fetch" });
+  try {
+    const indexes = Array.from({ length: options.partitions }, (_, p) => p);
+    const response = await client.send(ApiKey.OffsetFetch, 8, {
+      groups: [{ groupId: options.groupId, topics: [{ name: options.topic, partitionIndexes: indexes }] }],
+      requireStable: false,
+    });
+    const group = response.groups[0];
+    if (group === undefined || group.errorCode !== 0)
+      throw new Error(`OffsetFetch ${options.groupId}: error code ${group?.errorCode ?? "(no answer)"}`);
+    const entries = group.topics.find((t) => t.name === options.topic)?.partitions ?? [];
+    return indexes.map((p) => {
+      const entry = entries.find((e) => e.partitionIndex === p);
+      if (entry !== undefined && entry.errorCode !== 0)
+        throw new Error(`OffsetFetch ${options.topic}-${p}: error code ${entry.errorCode}`);
+      return Number(entry?.committedOffset ?? -1n);
+    });
   } finally {
     client.close();
   }

@@ -19,7 +19,7 @@ import {
   peekCorrelationId,
 } from "@samsa/protocol";
 import type { Input, RequestByKey } from "@samsa/protocol";
-import { uniqueName, waitFor, WireClient } from "@samsa/testkit";
+import { uniqueName, waitFor, WireClient, seededRandom as prng } from "@samsa/testkit";
 import { advertisedApis } from "../src/handlers/index.ts";
 import { createLogger, startBroker } from "../src/index.ts";
 import type { Logger, RunningBroker } from "../src/index.ts";
@@ -57,18 +57,6 @@ class LogCapture {
       { timeoutMs: 3000, what: `a "connection closed" log line matching ${reason}` },
     );
   }
-}
-
-/** mulberry32: a tiny seeded PRNG, so the garbage and the fuzz run are the same every time. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomBytes(random: () => number, length: number): Uint8Array {

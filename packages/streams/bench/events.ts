@@ -3,7 +3,7 @@
 // over one connection (Kafka's partitioner for keys, several produce requests in flight).
 import { ApiKey, encodeRecordBatch } from "@samsa/protocol";
 import type { RecordInput } from "@samsa/protocol";
-import { WireClient } from "@samsa/testkit";
+import { WireClient, seededRandom as prng } from "@samsa/testkit";
 import { partitionForKey } from "../src/index.ts";
 
 export interface EventsOptions {
@@ -23,18 +23,6 @@ export interface Event {
 }
 
 const actions = ["click", "view", "scroll", "buy"] as const;
-
-/** mulberry32: a small, fast, seeded PRNG (uniform in [0, 1)). */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** About 100 B values, e.g. {"user":"user-00042","page":"/products/173","action":"click","amount":12,"ts":…}. */
 export function* events(options: EventsOptions): Generator<Event> {

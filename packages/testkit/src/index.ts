@@ -3,6 +3,18 @@
 // proxy for fault tests (proxy.ts).
 import { randomBytes } from "node:crypto";
 
+/** mulberry32: a small seeded PRNG (uniform in [0, 1)), so generated test data is the same every run. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 export class WaitTimeoutError extends Error {
   override readonly name = "WaitTimeoutError";
 }

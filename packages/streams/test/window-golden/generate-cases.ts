@@ -3,6 +3,7 @@
 // Run: node packages/streams/test/window-golden/generate-cases.ts
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { seededRandom as random } from "@samsa/testkit";
 
 type Kind = "time" | "sliding" | "session";
 type Agg = "aggregate" | "count" | "reduce";
@@ -319,18 +320,6 @@ const handWritten: Case[] = [
     steps: recs(["a", 0], ["a", 10], ["a", 5], ["a", 6]),
   },
 ];
-
-/** mulberry32: a small seeded generator, so cases.txt is the same on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomCases(count: number, seed: number): Case[] {
   const next = random(seed);
