@@ -4,6 +4,9 @@
 /** Kafka record headers, in order; a key may repeat. Values are raw bytes (null allowed). */
 export type Headers = readonly (readonly [key: string, value: Uint8Array | null])[];
 
+/** No headers: one shared (frozen) array, so records without headers allocate none. */
+export const noHeaders: Headers = Object.freeze([]);
+
 export interface StreamRecord<K, V> {
   readonly key: K;
   readonly value: V;

@@ -1,7 +1,7 @@
 // Serdes turn keys and values into bytes and back. Kafka's null (a missing key, a tombstone value)
 // is not a serde's concern: the runtime maps null bytes to null and back, and the DSL types say
 // where null can appear (stream sources: `K | null`, `V | null`; table values: never).
-import { readInt32BE, readInt64BE, writeInt32BE, writeInt64BE } from "./bytes.ts";
+import { allocBytes, copyBytes, readInt32BE, readInt64BE, utf8ToString, writeInt32BE, writeInt64BE } from "./bytes.ts";
 import type { Headers } from "./record.ts";
 
 export interface SerdeContext {
@@ -20,11 +20,9 @@ export class SerializationError extends Error {
   override readonly name = "SerializationError";
 }
 
-const utf8Decoder = new TextDecoder("utf-8");
-
-function assertLength(bytes: Uint8Array, length: number, what: string): void {
-  if (bytes.byteLength !== length) {
-    throw new SerializationError(`${what}: expected ${length} bytes, got ${bytes.byteLength}`);
+function assertLength(bytes: Uint8Array, offset: number, length: number, what: string): void {
+  if (bytes.byteLength - offset !== length) {
+    throw new SerializationError(`${what}: expected ${length} bytes, got ${bytes.byteLength - offset}`);
   }
 }
 
@@ -33,130 +31,192 @@ function utf8(value: string): Uint8Array {
   return Buffer.from(value, "utf8");
 }
 
-const stringSerde: Serde<string> = {
-  serialize: utf8,
-  // Like Java's new String(bytes, UTF_8): malformed sequences become U+FFFD rather than failing.
-  deserialize: (bytes) => utf8Decoder.decode(bytes),
-};
+/** Reads a value from `bytes[offset..]` in place. */
+type ReadAt<T> = (bytes: Uint8Array, offset: number) => T;
 
-const bytesSerde: Serde<Uint8Array> = {
+/** How the built-in serdes read a value in place (their `deserialize` is `readAt(bytes, 0)`). */
+const readersAt = new WeakMap<object, ReadAt<unknown>>();
+
+/**
+ * Serdes whose deserialize never returns a view of the bytes it reads (or anything holding one):
+ * a store may then overwrite its bytes in place after handing out values read from them.
+ */
+const detachedSerdes = new WeakSet<object>();
+
+/** Marks a serde whose values never share memory with the bytes they were read from. */
+export function markDeserializesDetached<T>(serde: Serde<T>): Serde<T> {
+  detachedSerdes.add(serde);
+  return serde;
+}
+
+export function deserializesDetached(serde: Serde<unknown>): boolean {
+  return detachedSerdes.has(serde);
+}
+
+function builtIn<T>(serialize: (value: T) => Uint8Array, readAt: ReadAt<T>): Serde<T> {
+  const serde: Serde<T> = { serialize, deserialize: (bytes) => readAt(bytes, 0) };
+  readersAt.set(serde, readAt);
+  return markDeserializesDetached(serde);
+}
+
+/**
+ * `serde.deserialize(bytes.subarray(offset), context)` as a function, without the view for the
+ * built-in serdes: a view of a small array a store keeps would move it off the heap (bytes.ts).
+ * For bytes that carry a prefix, such as Kafka's ValueAndTimestamp.
+ */
+export function deserializerAt<T>(serde: Serde<T>): (bytes: Uint8Array, offset: number, context: SerdeContext) => T {
+  const readAt = readersAt.get(serde) as ReadAt<T> | undefined;
+  if (readAt !== undefined) return (bytes, offset) => readAt(bytes, offset);
+  return (bytes, offset, context) => serde.deserialize(bytes.subarray(offset), context);
+}
+
+// Like Java's new String(bytes, UTF_8): malformed sequences become U+FFFD rather than failing.
+const stringSerde = builtIn<string>(utf8, utf8ToString);
+
+const bytesSerde: Serde<Uint8Array> = markDeserializesDetached({
   serialize: (value) => value,
-  // A copy: the runtime may reuse the fetched buffer once the record is processed.
-  deserialize: (bytes) => bytes.slice(),
-};
+  // A copy (Buffer's own slice would be a view): the fetched buffer may be reused.
+  deserialize: (bytes) => copyBytes(bytes),
+});
 
-const int16Serde: Serde<number> = {
-  serialize(value) {
+const int16Serde = builtIn<number>(
+  (value) => {
     if (!Number.isInteger(value) || value < -0x8000 || value > 0x7fff) {
       throw new SerializationError(`int16: ${value} is not a 16-bit integer`);
     }
-    return new Uint8Array([(value >>> 8) & 0xff, value & 0xff]);
+    const out = allocBytes(2);
+    out[0] = (value >>> 8) & 0xff;
+    out[1] = value & 0xff;
+    return out;
   },
-  deserialize(bytes) {
-    assertLength(bytes, 2, "int16");
-    return (((bytes[0] as number) << 24) | ((bytes[1] as number) << 16)) >> 16;
+  (bytes, offset) => {
+    assertLength(bytes, offset, 2, "int16");
+    return (((bytes[offset] as number) << 24) | ((bytes[offset + 1] as number) << 16)) >> 16;
   },
-};
+);
 
-const int32Serde: Serde<number> = {
-  serialize(value) {
+const int32Serde = builtIn<number>(
+  (value) => {
     if (!Number.isInteger(value) || value < -0x80000000 || value > 0x7fffffff) {
       throw new SerializationError(`int32: ${value} is not a 32-bit integer`);
     }
-    const out = new Uint8Array(4);
+    const out = allocBytes(4);
     writeInt32BE(out, 0, value);
     return out;
   },
-  deserialize(bytes) {
-    assertLength(bytes, 4, "int32");
-    return readInt32BE(bytes, 0);
+  (bytes, offset) => {
+    assertLength(bytes, offset, 4, "int32");
+    return readInt32BE(bytes, offset);
   },
-};
+);
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-const int64Serde: Serde<bigint> = {
-  serialize(value) {
+const int64Serde = builtIn<bigint>(
+  (value) => {
     if (value < INT64_MIN || value > INT64_MAX) throw new SerializationError(`int64: ${value} is out of range`);
-    const out = new Uint8Array(8);
-    new DataView(out.buffer).setBigInt64(0, value);
+    const out = allocBytes(8);
+    out.writeBigInt64BE(value, 0);
     return out;
   },
-  deserialize(bytes) {
-    assertLength(bytes, 8, "int64");
-    return new DataView(bytes.buffer, bytes.byteOffset, 8).getBigInt64(0);
+  (bytes, offset) => {
+    assertLength(bytes, offset, 8, "int64");
+    const high = BigInt(readInt32BE(bytes, offset));
+    const low = BigInt(readInt32BE(bytes, offset + 4) >>> 0);
+    return (high << 32n) | low;
   },
-};
+);
 
-const longSerde: Serde<number> = {
-  serialize(value) {
+const longSerde = builtIn<number>(
+  (value) => {
     if (!Number.isSafeInteger(value)) throw new SerializationError(`long: ${value} is not a safe integer`);
-    const out = new Uint8Array(8);
+    const out = allocBytes(8);
     writeInt64BE(out, 0, value);
     return out;
   },
-  deserialize(bytes) {
-    assertLength(bytes, 8, "long");
-    const value = readInt64BE(bytes, 0);
+  (bytes, offset) => {
+    assertLength(bytes, offset, 8, "long");
+    const value = readInt64BE(bytes, offset);
     if (value === undefined) {
       throw new SerializationError("long: the value does not fit a safe integer (use Serdes.int64() for bigint)");
     }
     return value;
   },
-};
+);
 
 // IEEE-754 through a scratch view: Java writes floats big-endian.
 const scratch = new DataView(new ArrayBuffer(8));
 const scratchBytes = new Uint8Array(scratch.buffer);
 
-const float32Serde: Serde<number> = {
-  serialize(value) {
+function toScratch(bytes: Uint8Array, offset: number, length: number): void {
+  for (let i = 0; i < length; i++) scratchBytes[i] = bytes[offset + i] as number;
+}
+
+const float32Serde = builtIn<number>(
+  (value) => {
     scratch.setFloat32(0, value);
     return scratchBytes.slice(0, 4);
   },
-  deserialize(bytes) {
-    assertLength(bytes, 4, "float32");
-    scratchBytes.set(bytes);
+  (bytes, offset) => {
+    assertLength(bytes, offset, 4, "float32");
+    toScratch(bytes, offset, 4);
     return scratch.getFloat32(0);
   },
-};
+);
 
-const float64Serde: Serde<number> = {
-  serialize(value) {
+const float64Serde = builtIn<number>(
+  (value) => {
     scratch.setFloat64(0, value);
     return scratchBytes.slice(0, 8);
   },
-  deserialize(bytes) {
-    assertLength(bytes, 8, "float64");
-    scratchBytes.set(bytes);
+  (bytes, offset) => {
+    assertLength(bytes, offset, 8, "float64");
+    toScratch(bytes, offset, 8);
     return scratch.getFloat64(0);
   },
-};
+);
 
-const booleanSerde: Serde<boolean> = {
-  serialize: (value) => new Uint8Array([value ? 1 : 0]),
-  deserialize(bytes) {
-    assertLength(bytes, 1, "boolean");
-    const byte = bytes[0] as number;
+const booleanSerde = builtIn<boolean>(
+  (value) => new Uint8Array([value ? 1 : 0]),
+  (bytes, offset) => {
+    assertLength(bytes, offset, 1, "boolean");
+    const byte = bytes[offset] as number;
     if (byte > 1) throw new SerializationError(`boolean: byte ${byte} is neither 0 nor 1`);
     return byte === 1;
   },
-};
+);
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const uuidSerde: Serde<string> = {
-  serialize(value) {
+const uuidSerde = builtIn<string>(
+  (value) => {
     if (!UUID_PATTERN.test(value)) throw new SerializationError(`uuid: ${JSON.stringify(value)} is not a UUID`);
     return utf8(value);
   },
-  deserialize(bytes) {
-    const value = utf8Decoder.decode(bytes);
+  (bytes, offset) => {
+    const value = utf8ToString(bytes, offset);
     if (!UUID_PATTERN.test(value)) throw new SerializationError(`uuid: ${JSON.stringify(value)} is not a UUID`);
     return value;
   },
-};
+);
+
+function jsonSerde<T>(): Serde<T> {
+  return builtIn<T>(
+    (value) => {
+      const text = JSON.stringify(value) as string | undefined;
+      if (text === undefined) throw new SerializationError(`json: ${typeof value} has no JSON form`);
+      return utf8(text);
+    },
+    (bytes, offset) => {
+      try {
+        return JSON.parse(utf8ToString(bytes, offset)) as T;
+      } catch (cause) {
+        throw new SerializationError(`json: ${(cause as Error).message}`, { cause });
+      }
+    },
+  );
+}
 
 /**
  * The built-in serdes. Their bytes are those of Kafka's own serdes of the same name (StringSerde,
@@ -166,20 +226,7 @@ export const Serdes = {
   /** UTF-8 text (Kafka's StringSerde). */
   string: (): Serde<string> => stringSerde,
   /** JSON text in UTF-8. `T` is trusted: parse results are not validated. */
-  json: <T>(): Serde<T> => ({
-    serialize(value: T): Uint8Array {
-      const text = JSON.stringify(value) as string | undefined;
-      if (text === undefined) throw new SerializationError(`json: ${typeof value} has no JSON form`);
-      return utf8(text);
-    },
-    deserialize(bytes: Uint8Array): T {
-      try {
-        return JSON.parse(utf8Decoder.decode(bytes)) as T;
-      } catch (cause) {
-        throw new SerializationError(`json: ${(cause as Error).message}`, { cause });
-      }
-    },
-  }),
+  json: <T>(): Serde<T> => jsonSerde<T>(),
   /** Raw bytes (Kafka's ByteArraySerde); deserializing copies them. */
   bytes: (): Serde<Uint8Array> => bytesSerde,
   /** 16-bit big-endian integer (Kafka's ShortSerde). */

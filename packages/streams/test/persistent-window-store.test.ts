@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
+import { Serdes } from "../src/serdes.ts";
+import type { Serde } from "../src/serdes.ts";
 import type { ChangelogRecord, KeyValue, StoreContext, WindowStore, Windowed } from "../src/state/store.ts";
 import { InMemoryWindowStore } from "../src/state/in-memory-window-store.ts";
 import { persistentTimestampedWindowStore, persistentWindowStore } from "../src/state/persistent-window-store.ts";
@@ -295,5 +297,78 @@ describe("persistent timestamped window store", () => {
     restoreFromChangelog(second, changelog.records);
     assert.deepEqual(second.fetch("a", 100), { value: "1", timestampMs: 150 });
     second.close();
+  });
+});
+
+describe("persistent window store: writes held in memory", () => {
+  test("reads see them, restarts and scans see them once checkpointed, and values read earlier never change", () => {
+    const stateDir = tempStateDir();
+    const changelog = new SimulatedChangelog();
+    const counts = persistentTimestampedWindowStore({
+      name: "counts",
+      retentionMs: 1_000,
+      windowSizeMs: 100,
+      keySerde: Serdes.string(),
+      valueSerde: Serdes.long(),
+    }).build();
+    counts.init(storeContext({ stateDir, changelog: changelog.sink }));
+    counts.put("k", { value: 1, timestampMs: 5 }, 0);
+    const first = counts.fetch("k", 0);
+    counts.put("k", { value: 2, timestampMs: 6 }, 0);
+    counts.put("gone", { value: 1, timestampMs: 5 }, 0);
+    counts.put("gone", undefined, 0);
+    assert.deepEqual(first, { value: 1, timestampMs: 5 });
+    assert.deepEqual(counts.fetch("k", 0), { value: 2, timestampMs: 6 });
+    assert.equal(counts.fetch("gone", 0), undefined);
+    assert.deepEqual(
+      [...counts.all()].map(({ key, value }) => [key.key, key.window.startMs, value.value]),
+      [["k", 0, 2]],
+    );
+    commit(counts, changelog);
+    counts.close();
+    assert.equal(storedWindowRows(stateDir, "counts"), 1);
+
+    const views: Serde<Uint8Array> = { serialize: (v) => v, deserialize: (b) => b };
+    const bytes = persistentWindowStore({
+      name: "bytes",
+      retentionMs: 1_000,
+      windowSizeMs: 100,
+      keySerde: stringSerde,
+      valueSerde: views,
+    }).build();
+    bytes.init(storeContext({ stateDir: undefined, changelog: undefined }));
+    const input = new Uint8Array([1, 2, 3]);
+    bytes.put("k", input, 0);
+    input[0] = 9;
+    const read = bytes.fetch("k", 0);
+    bytes.put("k", new Uint8Array([4, 5, 6]), 0);
+    assert.deepEqual([...(read ?? [])], [1, 2, 3]);
+    assert.deepEqual([...(bytes.fetch("k", 0) ?? [])], [4, 5, 6]);
+    bytes.close();
+  });
+
+  test("a scan sees windows put while it runs, from its next chunk of rows on", () => {
+    const store = openPersistent({ retentionMs: 10_000, windowSizeMs: 10 });
+    for (let start = 0; start < 300; start++) store.put("a", `a${start}`, start);
+    const seen: string[] = [];
+    for (const { key, value } of store.all()) {
+      if (seen.length === 0) store.put("b", "late", 299);
+      seen.push(`${key.key}@${key.window.startMs}=${value}`);
+    }
+    assert.equal(seen.length, 301);
+    assert.equal(seen.at(-1), "b@299=late");
+    store.close();
+  });
+
+  test("an unlogged store commits what it holds at close", () => {
+    const stateDir = tempStateDir();
+    const store = openPersistent({ retentionMs: 1_000, windowSizeMs: 10 }, { stateDir, changelog: undefined });
+    store.put("a", "1", 0);
+    store.put("b", "2", 0);
+    store.close();
+    assert.equal(storedWindowRows(stateDir, "windows"), 2);
+    const reopened = openPersistent({ retentionMs: 1_000, windowSizeMs: 10 }, { stateDir, changelog: undefined });
+    assert.equal(reopened.fetch("b", 0), "2");
+    reopened.close();
   });
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { Serdes, SerializationError, type Serde } from "../src/serdes.ts";
+import { Serdes, SerializationError, deserializerAt, deserializesDetached, type Serde } from "../src/serdes.ts";
 
 const context = { topic: "t", headers: [] };
 
@@ -82,5 +82,67 @@ describe("Serdes", () => {
   test("deserializing views of a larger buffer", () => {
     const buffer = new Uint8Array([0xaa, 0, 0, 0, 7, 0xbb]);
     assert.equal(Serdes.int32().deserialize(buffer.subarray(1, 5), context), 7);
+  });
+});
+
+describe("reading in place (deserializerAt) and detached values", () => {
+  const builtIns: [string, Serde<unknown>, fc.Arbitrary<unknown>][] = [
+    ["string", Serdes.string(), fc.string({ unit: "grapheme" })],
+    ["json", Serdes.json<unknown>(), fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown)],
+    ["int16", Serdes.int16(), fc.integer({ min: -0x8000, max: 0x7fff })],
+    ["int32", Serdes.int32(), fc.integer({ min: -0x80000000, max: 0x7fffffff })],
+    ["int64", Serdes.int64(), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n })],
+    ["long", Serdes.long(), fc.maxSafeInteger()],
+    ["float64", Serdes.float64(), fc.double()],
+    ["boolean", Serdes.boolean(), fc.boolean()],
+    ["uuid", Serdes.uuid(), fc.uuid()],
+    ["bytes", Serdes.bytes(), fc.uint8Array()],
+  ];
+
+  const outcome = (read: () => unknown): unknown => {
+    try {
+      return { value: read() };
+    } catch (error) {
+      return { error: String(error) };
+    }
+  };
+
+  test("the same values, and the same errors, as deserialize(bytes.subarray(offset))", () => {
+    for (const [name, serde, values] of builtIns) {
+      const readAt = deserializerAt(serde);
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 9 }), values, fc.uint8Array({ maxLength: 3 }), (prefix, value, junk) => {
+          const encoded = serde.serialize(value, context);
+          for (const tail of [encoded, junk]) {
+            const bytes = new Uint8Array([...prefix, ...tail]);
+            assert.deepEqual(
+              outcome(() => readAt(bytes, prefix.byteLength, context)),
+              outcome(() => serde.deserialize(bytes.subarray(prefix.byteLength), context)),
+              name,
+            );
+          }
+        }),
+        { numRuns: 50 },
+      );
+    }
+    const custom: Serde<string> = { serialize: (v) => Buffer.from(v), deserialize: (b) => `${b.byteLength}` };
+    assert.equal(deserializerAt(custom)(new Uint8Array(5), 2, context), "3");
+  });
+
+  test("built-in serdes return detached values; a custom serde is not assumed to", () => {
+    for (const [name, serde] of builtIns) assert.ok(deserializesDetached(serde), name);
+    assert.ok(!deserializesDetached({ serialize: (v: Uint8Array) => v, deserialize: (b) => b }));
+  });
+
+  test("string: a BOM stays (Java's new String(bytes, UTF_8) keeps it); malformed bytes become U+FFFD", () => {
+    assert.equal(Serdes.string().deserialize(new Uint8Array([0xef, 0xbb, 0xbf, 0x68, 0x69]), context), "\ufeffhi");
+    assert.equal(Serdes.string().deserialize(new Uint8Array([0x61, 0xff, 0x62]), context), "a\ufffdb");
+  });
+
+  test("bytes from a Buffer are copied too (Buffer's slice is a view)", () => {
+    const input = Buffer.from([1, 2, 3]);
+    const output = Serdes.bytes().deserialize(input, context);
+    input[0] = 9;
+    assert.deepEqual([...output], [1, 2, 3]);
   });
 });

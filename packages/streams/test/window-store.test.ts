@@ -4,6 +4,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { Serdes } from "../src/serdes.ts";
 import type { Serde } from "../src/serdes.ts";
 import type { ChangelogRecord, KeyValue, Windowed } from "../src/state/store.ts";
 import {
@@ -327,5 +328,58 @@ describe("window store builders", () => {
         }),
       RangeError,
     );
+  });
+});
+
+describe("InMemoryWindowStore stored bytes", () => {
+  test("values read earlier never change: built-in serdes' bytes are overwritten in place, others replaced", () => {
+    const counts = new InMemoryTimestampedWindowStore({
+      name: "c",
+      retentionMs: 100,
+      windowSizeMs: 10,
+      keySerde: Serdes.string(),
+      valueSerde: Serdes.long(),
+    });
+    logged(counts);
+    counts.put("k", { value: 1, timestampMs: 5 }, 0);
+    const first = counts.fetch("k", 0);
+    counts.put("k", { value: 2, timestampMs: 6 }, 0);
+    assert.deepEqual(first, { value: 1, timestampMs: 5 });
+    assert.deepEqual(counts.fetch("k", 0), { value: 2, timestampMs: 6 });
+
+    // A serde that hands out views of the stored bytes: a later put of the same size must not show through.
+    const views: Serde<Uint8Array> = { serialize: (v) => v, deserialize: (b) => b };
+    const s = new InMemoryWindowStore({
+      name: "v",
+      retentionMs: 100,
+      windowSizeMs: 10,
+      keySerde: stringSerde,
+      valueSerde: views,
+    });
+    logged(s);
+    const input = new Uint8Array([1, 2, 3]);
+    s.put("k", input, 0);
+    input[0] = 9; // the caller's array is not the store's
+    const read = s.fetch("k", 0);
+    s.put("k", new Uint8Array([4, 5, 6]), 0);
+    assert.deepEqual([...(read ?? [])], [1, 2, 3]);
+    assert.deepEqual([...(s.fetch("k", 0) ?? [])], [4, 5, 6]);
+  });
+
+  test("only primitive keys' bytes are reused between calls: an object key is serialized every time", () => {
+    const s = new InMemoryWindowStore<{ id: number }, number>({
+      name: "o",
+      retentionMs: 100,
+      windowSizeMs: 10,
+      keySerde: Serdes.json(),
+      valueSerde: Serdes.long(),
+    });
+    logged(s);
+    const key = { id: 1 };
+    s.put(key, 10, 0);
+    key.id = 2;
+    s.put(key, 20, 0);
+    assert.equal(s.fetch({ id: 1 }, 0), 10);
+    assert.equal(s.fetch({ id: 2 }, 0), 20);
   });
 });

@@ -126,7 +126,8 @@ export abstract class TimeWindowAggregateProcessor<K, V, VAgg> implements Proces
   ): void {
     if (this.emitFinal) return;
     this.context.forward({
-      key: { key: record.key, window: { startMs: window.startMs, endMs: window.endMs } },
+      // Windows are immutable values, so the caller's can travel with the record.
+      key: { key: record.key, window },
       value: { newValue: newAgg, oldValue: this.options.sendOldValues === true ? oldAgg : undefined },
       timestampMs: newTimestampMs,
       headers: record.headers,

@@ -4,6 +4,7 @@
 // global thread. Records come back as ConsumedRecord; control batches only advance the position.
 import { IS_CONTROL } from "@platformatic/kafka";
 import type { Consumer, KafkaRecord, RecordsBatch, fetchV17 } from "@platformatic/kafka";
+import { noHeaders } from "../record.ts";
 import type { Headers } from "../record.ts";
 import type { ConsumedRecord } from "../runtime-contract.ts";
 
@@ -32,7 +33,7 @@ const offsetOutOfRange = 1;
 const logAppendTimeAttribute = 0x08;
 
 function toHeaders(headers: KafkaRecord["headers"]): Headers {
-  if (headers.length === 0) return [];
+  if (headers.length === 0) return noHeaders;
   return headers.map(([key, value]) => [key === null ? "" : key.toString("utf8"), value] as const);
 }
 

@@ -29,7 +29,16 @@ export type ConsumerOverrides = ClientOverrides &
     readonly maxBytesPerPartition?: number;
   };
 export type ProducerOverrides = ClientOverrides &
-  Partial<Pick<ProduceOptions<Buffer, Buffer, Buffer, Buffer>, "compression">>;
+  Partial<Pick<ProduceOptions<Buffer, Buffer, Buffer, Buffer>, "compression">> & {
+    /**
+     * How long a send may wait for the metadata of a sink topic (Kafka's producer max.block.ms,
+     * default 60000); then the application fails with the topic named. `autocreateTopics` (here
+     * or in `client`) is Kafka's producer allow.auto.create.topics: a missing sink topic is asked
+     * for with auto-creation allowed unless it is false (the broker decides, by its
+     * auto.create.topics.enable).
+     */
+    readonly maxBlockMs?: number;
+  };
 
 export interface KafkaStreamsOptions {
   /** The consumer group id, prefix of internal topics and name of the state directory. */
@@ -81,7 +90,12 @@ export interface ResolvedOptions {
   readonly pollMs: number;
   readonly client: ClientOverrides;
   readonly consumer: ConsumerOverrides;
+  /** The producer's options for the client library (without `maxBlockMs`). */
   readonly producer: ProducerOverrides;
+  /** How long a sink topic's metadata may take (Kafka's max.block.ms). */
+  readonly maxBlockMs: number;
+  /** Missing sink topics are asked for with auto-creation allowed (Kafka's allow.auto.create.topics). */
+  readonly autoCreateSinkTopics: boolean;
   readonly logger: StreamsLogger;
   readonly nowMs: () => number;
 }
@@ -114,6 +128,7 @@ export function resolveOptions(options: KafkaStreamsOptions): ResolvedOptions {
   if (bootstrapBrokers.length === 0 || bootstrapBrokers.some((server) => server === ""))
     throw new StreamsError("INVALID_CONFIG", "bootstrapServers must name at least one host:port");
   const logger = options.logger ?? stderrLogger;
+  const { maxBlockMs, ...producer } = options.producer ?? {};
   const uncaught = options.uncaughtErrorHandler ?? "shutdown-client";
   return {
     applicationId: options.applicationId,
@@ -135,7 +150,9 @@ export function resolveOptions(options: KafkaStreamsOptions): ResolvedOptions {
     pollMs: positiveInteger("pollMs", options.pollMs, 100),
     client: options.client ?? {},
     consumer: options.consumer ?? {},
-    producer: options.producer ?? {},
+    producer,
+    maxBlockMs: positiveInteger("producer.maxBlockMs", maxBlockMs, 60_000),
+    autoCreateSinkTopics: producer.autocreateTopics ?? options.client?.autocreateTopics ?? true,
     logger,
     nowMs: options.nowMs ?? Date.now,
   };

@@ -3,22 +3,22 @@
 // last acknowledged record per partition — the changelog offsets stores checkpoint at commit.
 // Kafka Streams' RecordCollector. Keyless records without a partition go round robin; keyed
 // ones to toPositive(murmur2(key)) % partitions, as Kafka's default partitioner does.
-import { murmur2 } from "@platformatic/kafka";
 import type { MessageToProduce, ProduceResult } from "@platformatic/kafka";
+import { toBuffer } from "../bytes.ts";
+import { partitionForKey } from "../murmur2.ts";
 import type { OutgoingRecord } from "../runtime-contract.ts";
 import { StreamsError, errorMessage } from "./errors.ts";
 import { partitionKey } from "./fetcher.ts";
 
 export type SendBatch = (messages: MessageToProduce[]) => Promise<ProduceResult>;
 
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
+const noPartitionCounts: ReadonlyMap<string, number> = new Map();
 
 export class RecordCollector {
   readonly #send: SendBatch;
   readonly #partitionCount: (topics: readonly string[]) => Promise<ReadonlyMap<string, number>>;
   readonly #batchRecordsMax: number;
+  readonly #onError: ((error: StreamsError) => void) | undefined;
   #pending: OutgoingRecord[] = [];
   #inFlight: Promise<void> | undefined;
   #error: StreamsError | undefined;
@@ -30,10 +30,16 @@ export class RecordCollector {
     /** Partition counts of topics (cached by the caller). */
     readonly partitionCounts: (topics: readonly string[]) => Promise<ReadonlyMap<string, number>>;
     readonly batchRecordsMax?: number;
+    /**
+     * Told once when a send fails for good, so the failure surfaces now rather than at the next
+     * send or flush (which may never come when the input has ended).
+     */
+    readonly onError?: (error: StreamsError) => void;
   }) {
     this.#send = options.send;
     this.#partitionCount = options.partitionCounts;
     this.#batchRecordsMax = options.batchRecordsMax ?? 10_000;
+    this.#onError = options.onError;
   }
 
   /** Called synchronously by tasks; throws once a previous send failed for good. */
@@ -54,10 +60,12 @@ export class RecordCollector {
       },
       (error: unknown) => {
         this.#inFlight = undefined;
-        this.#error =
+        const failure =
           error instanceof StreamsError
             ? error
             : new StreamsError("SEND_FAILED", `sending records failed: ${errorMessage(error)}`, { cause: error });
+        this.#error = failure;
+        this.#onError?.(failure);
       },
     );
   }
@@ -95,18 +103,30 @@ export class RecordCollector {
   }
 
   async #sendBatch(batch: readonly OutgoingRecord[]): Promise<void> {
-    const unpartitioned = [
-      ...new Set(batch.filter((record) => record.partition === undefined).map((record) => record.topic)),
-    ];
-    const counts = unpartitioned.length === 0 ? new Map<string, number>() : await this.#partitionCount(unpartitioned);
-    const perPartition = new Map<string, { topic: string; partition: number; count: number }>();
-    const messages: MessageToProduce[] = batch.map((record) => {
-      const partition = record.partition ?? this.#partitionFor(record, counts.get(record.topic));
-      const key = partitionKey(record.topic, partition);
-      const entry = perPartition.get(key);
-      if (entry === undefined) perPartition.set(key, { topic: record.topic, partition, count: 1 });
-      else entry.count++;
-      const message: MessageToProduce = { topic: record.topic, partition, timestamp: BigInt(record.timestampMs) };
+    // Per record, only what the client library needs: no strings or maps keyed by partition.
+    let unpartitioned: string[] | undefined;
+    for (const record of batch) {
+      if (record.partition === undefined && unpartitioned?.includes(record.topic) !== true)
+        (unpartitioned ??= []).push(record.topic);
+    }
+    const counts = unpartitioned === undefined ? noPartitionCounts : await this.#partitionCount(unpartitioned);
+    // Records per partition of each topic, to turn a partition's base offset into its last record's.
+    const perTopic = new Map<string, number[]>();
+    let lastTopic: string | undefined;
+    let lastCounts: number[] = [];
+    const messages = new Array<MessageToProduce>(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const record = batch[i] as OutgoingRecord;
+      const topic = record.topic;
+      const partition = record.partition ?? this.#partitionFor(record, counts.get(topic));
+      if (topic !== lastTopic) {
+        let topicCounts = perTopic.get(topic);
+        if (topicCounts === undefined) perTopic.set(topic, (topicCounts = []));
+        lastTopic = topic;
+        lastCounts = topicCounts;
+      }
+      lastCounts[partition] = (lastCounts[partition] ?? 0) + 1;
+      const message: MessageToProduce = { topic, partition, timestamp: BigInt(record.timestampMs) };
       if (record.key !== null) message.key = toBuffer(record.key);
       if (record.value !== null) message.value = toBuffer(record.value);
       // Buffer keys: one Map entry per header even when a name repeats. A null value is valid on
@@ -118,19 +138,19 @@ export class RecordCollector {
             value === null ? (null as unknown as Buffer) : toBuffer(value),
           ]),
         );
-      return message;
-    });
+      messages[i] = message;
+    }
     const result = await this.#send(messages);
     for (const { topic, partition, offset } of result.offsets ?? []) {
-      const entry = perPartition.get(partitionKey(topic, partition));
-      if (entry !== undefined) this.seedAckedOffset(topic, partition, Number(offset) + entry.count - 1);
+      const count = perTopic.get(topic)?.[partition];
+      if (count !== undefined) this.seedAckedOffset(topic, partition, Number(offset) + count - 1);
     }
   }
 
   #partitionFor(record: OutgoingRecord, partitions: number | undefined): number {
     if (partitions === undefined || partitions <= 0)
       throw new StreamsError("SEND_FAILED", `topic ${record.topic} does not exist (cannot pick a partition)`);
-    if (record.key !== null) return (murmur2(toBuffer(record.key), false) & 0x7fffffff) % partitions;
+    if (record.key !== null) return partitionForKey(record.key, partitions);
     const next = this.#roundRobin.get(record.topic) ?? 0;
     this.#roundRobin.set(record.topic, next + 1);
     return next % partitions;

@@ -146,6 +146,7 @@ export class StreamThread {
     this.#collector = new RecordCollector({
       send: (messages) => this.#producer.send({ messages }),
       partitionCounts: (topics) => this.#partitionCountsOf(topics),
+      onError: (error) => this.#fail(error),
     });
     this.#committer = new GroupCommitter({ consumer: this.#consumer });
   }
@@ -505,14 +506,55 @@ export class StreamThread {
 
   async #partitionCountsOf(topics: readonly string[]): Promise<ReadonlyMap<string, number>> {
     const unknown = topics.filter((topic) => !this.#partitionCounts.has(topic));
-    if (unknown.length > 0) {
-      const metadata = await this.#producer.metadata({ topics: unknown });
-      for (const topic of unknown) {
-        const described = metadata.topics.get(topic);
-        if (described !== undefined) this.#partitionCounts.set(topic, described.partitionsCount);
-      }
-    }
+    if (unknown.length > 0) await this.#waitOnMetadata(unknown);
     return this.#partitionCounts;
+  }
+
+  /**
+   * Kafka's producer waitOnMetadata: asks for sink topics the runtime did not create (with
+   * auto-creation allowed unless the producer options say otherwise; the broker decides) until
+   * each has partitions, for at most maxBlockMs, then fails naming them.
+   */
+  async #waitOnMetadata(topics: readonly string[]): Promise<void> {
+    const options = this.#options;
+    const deadlineMs = options.nowMs() + options.maxBlockMs;
+    let missing = topics;
+    let lastError: unknown;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // One request per attempt (the library would retry an unknown topic on its own schedule).
+        const metadata = await this.#producer.metadata({
+          topics: [...missing],
+          autocreateTopics: options.autoCreateSinkTopics,
+          forceUpdate: true,
+          retries: 0,
+        });
+        for (const topic of missing) {
+          const count = metadata.topics.get(topic)?.partitionsCount ?? 0;
+          if (count > 0) this.#partitionCounts.set(topic, count);
+        }
+      } catch (error) {
+        lastError = error;
+      }
+      missing = missing.filter((topic) => !this.#partitionCounts.has(topic));
+      if (missing.length === 0) return;
+      const remainingMs = deadlineMs - options.nowMs();
+      const closing = this.#status === "stopping" || this.#failed;
+      if (remainingMs <= 0 || closing) {
+        const why = options.autoCreateSinkTopics
+          ? "it does not exist and the broker did not create it (auto.create.topics.enable)"
+          : "it does not exist and auto-creation is off (producer.autocreateTopics: false)";
+        const waited = closing ? "when the thread stopped" : `after ${options.maxBlockMs} ms`;
+        throw new StreamsError(
+          "SEND_FAILED",
+          `topic ${missing.join(", ")} not present in metadata ${waited}: ${why}` +
+            (lastError === undefined ? "" : ` (last error: ${errorMessage(lastError)})`),
+          { cause: lastError },
+        );
+      }
+      // Kafka's retry.backoff.ms (100), growing to 1 s.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(remainingMs, 100 * 2 ** Math.min(attempt, 3))));
+    }
   }
 
   /** Runs `operation` after every earlier one (commit, revocation, assignment never interleave). */

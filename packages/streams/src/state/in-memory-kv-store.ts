@@ -8,7 +8,7 @@
 // consistent snapshot while the processor keeps writing (Kafka's in-memory store iterates over a
 // copy of its key set for the same reason).
 import sortedBtree from "sorted-btree";
-import { readInt64BE, writeInt64BE } from "../bytes.ts";
+import { copyBytes, readInt64BE, writeInt64BE } from "../bytes.ts";
 import type { Serde, SerdeContext } from "../serdes.ts";
 import type { ChangelogRecord, ChangelogSink, KeyValue, KeyValueStore, StoreBuilder, StoreContext } from "./store.ts";
 
@@ -133,7 +133,7 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
   restore(records: readonly ChangelogRecord[]): void {
     for (const record of records) {
       // Copies: the records' bytes may be views of a fetch buffer.
-      const keyBytes = record.key.slice();
+      const keyBytes = copyBytes(record.key);
       if (record.value === null) {
         this.#tree.delete(keyBytes);
       } else if (this.#timestamped) {
@@ -142,7 +142,7 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
         valueBytes.set(record.value, TIMESTAMP_BYTES);
         this.#tree.set(keyBytes, valueBytes);
       } else {
-        this.#tree.set(keyBytes, record.value.slice());
+        this.#tree.set(keyBytes, copyBytes(record.value));
       }
     }
     this.#lastKey = undefined;

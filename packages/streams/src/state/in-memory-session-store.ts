@@ -2,6 +2,7 @@
 // aggregates by key and session [start, end], segmented by session end so retention drops whole
 // segments as the observed stream time (the largest session end put) moves on, every change logged
 // as Kafka's session-store changelog bytes (key, end, start), and restore from those bytes.
+import { copyBytes } from "../bytes.ts";
 import type { Serde, SerdeContext } from "../serdes.ts";
 import type { ChangelogRecord, ChangelogSink, KeyValue, SessionStore, StoreContext, Windowed } from "./store.ts";
 import { insertSorted, keyId, lowerBound, removeSorted, WindowedStoreBuilder } from "./in-memory-window-store.ts";
@@ -182,7 +183,7 @@ export class InMemorySessionStore<K, V> implements TimeOrderedSessionStore<K, V>
     }
     let sessions = segment.get(id);
     if (sessions === undefined) {
-      sessions = { keyBytes: keyBytes.slice(), starts: new Map() };
+      sessions = { keyBytes: copyBytes(keyBytes), starts: new Map() };
       segment.set(id, sessions);
       let ends = this.endsByKey.get(id);
       if (ends === undefined) {
@@ -191,7 +192,7 @@ export class InMemorySessionStore<K, V> implements TimeOrderedSessionStore<K, V>
       }
       insertSorted(ends, endMs);
     }
-    sessions.starts.set(startMs, valueBytes.slice());
+    sessions.starts.set(startMs, copyBytes(valueBytes));
     return true;
   }
 

@@ -4,6 +4,8 @@
 // window (stream-stream joins), every change logged as Kafka's window-store changelog bytes, and
 // restore from those bytes. Keys and values are kept serialized, as in Kafka, so a caller can never
 // change stored state by mutating an object it read.
+import { bytesToLatin1, copyBytes } from "../bytes.ts";
+import { deserializesDetached } from "../serdes.ts";
 import type { Serde, SerdeContext } from "../serdes.ts";
 import type {
   ChangelogRecord,
@@ -62,15 +64,13 @@ export interface InMemoryWindowStoreOptions<K, V> {
   readonly valueSerde: Serde<V>;
 }
 
-interface StoredValue {
-  readonly seqnum: number;
-  readonly valueBytes: Uint8Array;
-}
-
+/** A key's value(s) in one window; flat, as a fetch per record reads it (every hop a likely cache miss). */
 interface SegmentEntry {
   readonly keyBytes: Uint8Array;
-  /** One value (seqnum 0) without duplicates; every put in order with them. */
-  values: StoredValue[];
+  /** Without duplicates: the value. */
+  value: Uint8Array | undefined;
+  /** With duplicates: every value put, in order. */
+  readonly duplicates: Uint8Array[] | undefined;
 }
 
 /**
@@ -78,7 +78,7 @@ interface SegmentEntry {
  * (Kafka's Bytes.compareTo), so keys can be Map keys and sorted as strings.
  */
 export function keyId(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+  return bytesToLatin1(bytes);
 }
 
 /** Index of the first element ≥ value in an ascending array. */
@@ -116,6 +116,8 @@ export class InMemoryWindowStore<K, V> implements BackwardFetchWindowStore<K, V>
   readonly retainDuplicates: boolean;
   private readonly keySerde: Serde<K>;
   private readonly valueSerde: Serde<V>;
+  /** Values read never share the stored bytes, so a put of the same size may overwrite them in place. */
+  private readonly overwriteInPlace: boolean;
   /** Window start → key id → entry. */
   private readonly segments = new Map<number, Map<string, SegmentEntry>>();
   /** Window starts of `segments`, ascending. */
@@ -123,6 +125,13 @@ export class InMemoryWindowStore<K, V> implements BackwardFetchWindowStore<K, V>
   /** Key id → the window starts it has values in, ascending (so a key's range fetch skips other keys' segments). */
   private readonly startsByKey = new Map<string, number[]>();
   private observedStreamTimeMs = -1;
+  /** The observed stream time at which the oldest segment expires (so most calls skip the check). */
+  private nextExpiryMs = Number.POSITIVE_INFINITY;
+  // One-entry cache of the last primitive key's bytes and id: a windowed aggregation fetches, then
+  // puts, the same key (for each of its windows), so the key is serialized once per record.
+  private lastKey: unknown = undefined;
+  private lastKeyBytes: Uint8Array | undefined;
+  private lastKeyId = "";
   private seqnum = 0;
   private changelog: ChangelogSink | undefined;
   protected recordTimestampMs: (() => number) | undefined;
@@ -147,6 +156,7 @@ export class InMemoryWindowStore<K, V> implements BackwardFetchWindowStore<K, V>
     this.retainDuplicates = options.retainDuplicates ?? false;
     this.keySerde = options.keySerde;
     this.valueSerde = options.valueSerde;
+    this.overwriteInPlace = deserializesDetached(options.valueSerde);
     this.serdeContext = { topic: options.name, headers: [] };
   }
 
@@ -168,18 +178,32 @@ export class InMemoryWindowStore<K, V> implements BackwardFetchWindowStore<K, V>
   }
 
   put(key: K, value: V | undefined, windowStartMs: number): void {
-    const keyBytes = this.keySerde.serialize(key, this.serdeContext);
+    const keyBytes = this.keyBytesOf(key);
+    const id = this.lastKeyBytes === keyBytes ? this.lastKeyId : keyId(keyBytes);
     const valueBytes = value === undefined ? null : this.valueSerde.serialize(value, this.serdeContext);
     // With duplicates every put gets the next sequence number (also in the changelog key); without, 0.
     const seqnum = this.retainDuplicates ? this.nextSeqnum() : 0;
     // Deleting a duplicate is a no-op, as in Kafka; it is still logged, as Kafka's logging layer does
     // with every put (even one the store drops as expired).
-    if (!(this.retainDuplicates && valueBytes === null)) this.applyPut(keyBytes, valueBytes, windowStartMs, seqnum);
+    if (!(this.retainDuplicates && valueBytes === null)) this.applyPut(keyBytes, id, valueBytes, windowStartMs);
     if (this.changelog === undefined) return;
     this.changelog({
       key: windowStoreKeyBytes(keyBytes, windowStartMs, seqnum),
-      ...this.toChangelog(valueBytes, windowStartMs),
+      value: this.changelogValue(valueBytes),
+      timestampMs: this.changelogTimestampMs(valueBytes, windowStartMs),
     });
+  }
+
+  /** The key's bytes, from the one-entry cache when it is the last primitive key (its id is then `lastKeyId`). */
+  private keyBytesOf(key: K): Uint8Array {
+    if (typeof key !== "object" && key === this.lastKey && this.lastKeyBytes !== undefined) return this.lastKeyBytes;
+    const bytes = this.keySerde.serialize(key, this.serdeContext);
+    if (typeof key !== "object") {
+      this.lastKey = key;
+      this.lastKeyBytes = bytes;
+      this.lastKeyId = keyId(bytes);
+    }
+    return bytes;
   }
 
   private nextSeqnum(): number {
@@ -187,19 +211,20 @@ export class InMemoryWindowStore<K, V> implements BackwardFetchWindowStore<K, V>
     return this.seqnum;
   }
 
-  /**
-   * The changelog value and timestamp of a put. Kafka stamps the timestamp of the record being
-   * processed; a store used outside a task stamps the window start (not 0: the changelog's
-   * retention deletes by time).
-   */
-  protected toChangelog(
-    valueBytes: Uint8Array | null,
-    windowStartMs: number,
-  ): { value: Uint8Array | null; timestampMs: number } {
-    return { value: valueBytes, timestampMs: this.recordTimestampMs?.() ?? windowStartMs };
+  /** The changelog value of a put (the stored bytes). */
+  protected changelogValue(valueBytes: Uint8Array | null): Uint8Array | null {
+    return valueBytes;
   }
 
-  /** The stored bytes of a changelog record's value (inverse of `toChangelog`). */
+  /**
+   * The changelog timestamp of a put. Kafka stamps the timestamp of the record being processed; a
+   * store used outside a task stamps the window start (not 0: the changelog's retention deletes by time).
+   */
+  protected changelogTimestampMs(_valueBytes: Uint8Array | null, windowStartMs: number): number {
+    return this.recordTimestampMs?.() ?? windowStartMs;
+  }
+
+  /** The stored bytes of a changelog record's value (inverse of `changelogValue`). */
   protected fromChangelog(record: ChangelogRecord): Uint8Array | null {
     return record.value;
   }
@@ -209,9 +234,11 @@ export class InMemoryWindowStore<K, V> implements BackwardFetchWindowStore<K, V>
     if (windowStartMs <= this.observedStreamTimeMs - this.retentionMs) return undefined;
     // With duplicates a key has no single value: Kafka's fetch(key, time) finds nothing either.
     if (this.retainDuplicates) return undefined;
-    const entry = this.segments.get(windowStartMs)?.get(keyId(this.keySerde.serialize(key, this.serdeContext)));
-    const stored = entry?.values[0];
-    return stored === undefined ? undefined : this.valueSerde.deserialize(stored.valueBytes, this.serdeContext);
+    const segment = this.segments.get(windowStartMs);
+    if (segment === undefined) return undefined;
+    const keyBytes = this.keyBytesOf(key);
+    const stored = segment.get(this.lastKeyBytes === keyBytes ? this.lastKeyId : keyId(keyBytes))?.value;
+    return stored === undefined ? undefined : this.valueSerde.deserialize(stored, this.serdeContext);
   }
 
   fetchRange(key: K, fromMs: number, toMs: number): KeyValue<Windowed<K>, V>[] {
@@ -239,8 +266,9 @@ export class InMemoryWindowStore<K, V> implements BackwardFetchWindowStore<K, V>
     for (const record of records) {
       const parsed = parseWindowStoreKey(record.key);
       if (this.retainDuplicates && record.value === null) continue;
-      const seqnum = this.retainDuplicates ? this.nextSeqnum() : 0;
-      this.applyPut(parsed.keyBytes, this.fromChangelog(record), parsed.windowStartMs, seqnum);
+      // Duplicates keep their put order; the sequence moves on as it did when they were put.
+      if (this.retainDuplicates) this.nextSeqnum();
+      this.applyPut(parsed.keyBytes, keyId(parsed.keyBytes), this.fromChangelog(record), parsed.windowStartMs);
     }
   }
 
@@ -256,32 +284,31 @@ export class InMemoryWindowStore<K, V> implements BackwardFetchWindowStore<K, V>
     this.segments.clear();
     this.segmentStarts.length = 0;
     this.startsByKey.clear();
+    this.nextExpiryMs = Number.POSITIVE_INFINITY;
+    this.lastKey = undefined;
+    this.lastKeyBytes = undefined;
   }
 
   /** Applies a put to memory; false when dropped because its window had expired. */
-  private applyPut(
-    keyBytes: Uint8Array,
-    valueBytes: Uint8Array | null,
-    windowStartMs: number,
-    seqnum: number,
-  ): boolean {
+  private applyPut(keyBytes: Uint8Array, id: string, valueBytes: Uint8Array | null, windowStartMs: number): boolean {
     this.removeExpiredSegments();
     this.observedStreamTimeMs = Math.max(this.observedStreamTimeMs, windowStartMs);
     if (windowStartMs <= this.observedStreamTimeMs - this.retentionMs) {
       this.expiredDropped += 1;
       return false;
     }
-    const id = keyId(keyBytes);
     if (valueBytes !== null) {
       let segment = this.segments.get(windowStartMs);
       if (segment === undefined) {
         segment = new Map();
         this.segments.set(windowStartMs, segment);
         insertSorted(this.segmentStarts, windowStartMs);
+        this.nextExpiryMs = Math.min(this.nextExpiryMs, this.expiryOf(windowStartMs));
       }
       let entry = segment.get(id);
       if (entry === undefined) {
-        entry = { keyBytes: keyBytes.slice(), values: [] };
+        // Copies (here and below): the store must not share bytes with a caller or a fetch buffer.
+        entry = { keyBytes: copyBytes(keyBytes), value: undefined, duplicates: this.retainDuplicates ? [] : undefined };
         segment.set(id, entry);
         let starts = this.startsByKey.get(id);
         if (starts === undefined) {
@@ -290,9 +317,14 @@ export class InMemoryWindowStore<K, V> implements BackwardFetchWindowStore<K, V>
         }
         insertSorted(starts, windowStartMs);
       }
-      const stored = { seqnum, valueBytes: valueBytes.slice() };
-      if (this.retainDuplicates) entry.values.push(stored);
-      else entry.values = [stored];
+      if (entry.duplicates !== undefined) {
+        entry.duplicates.push(copyBytes(valueBytes));
+      } else if (this.overwriteInPlace && entry.value?.byteLength === valueBytes.byteLength) {
+        // An aggregate of fixed size (a count, a sum) updated in place: no allocation per update.
+        entry.value.set(valueBytes);
+      } else {
+        entry.value = copyBytes(valueBytes);
+      }
       return true;
     }
     const segment = this.segments.get(windowStartMs);
@@ -310,8 +342,17 @@ export class InMemoryWindowStore<K, V> implements BackwardFetchWindowStore<K, V>
     return true;
   }
 
+  /**
+   * The observed stream time from which the segment of windows starting at `startMs` has expired:
+   * start + retention, and at once for a negative start (segments below 0 never live).
+   */
+  private expiryOf(startMs: number): number {
+    return startMs < 0 ? Number.NEGATIVE_INFINITY : startMs + this.retentionMs;
+  }
+
   /** Drops every segment whose window start is at or before observed stream time − retention. */
   private removeExpiredSegments(): void {
+    if (this.observedStreamTimeMs < this.nextExpiryMs) return;
     const minLiveMs = Math.max(0, this.observedStreamTimeMs - this.retentionMs + 1);
     let expired = 0;
     while (expired < this.segmentStarts.length && (this.segmentStarts[expired] as number) < minLiveMs) {
@@ -328,6 +369,8 @@ export class InMemoryWindowStore<K, V> implements BackwardFetchWindowStore<K, V>
       expired += 1;
     }
     if (expired > 0) this.segmentStarts.splice(0, expired);
+    const oldest = this.segmentStarts[0];
+    this.nextExpiryMs = oldest === undefined ? Number.POSITIVE_INFINITY : this.expiryOf(oldest);
   }
 
   private fetchKey(key: K, fromMs: number, toMs: number, forward: boolean): KeyValue<Windowed<K>, V>[] {
@@ -335,8 +378,8 @@ export class InMemoryWindowStore<K, V> implements BackwardFetchWindowStore<K, V>
     // Records expire exactly retentionMs after their window start.
     const minMs = Math.max(fromMs, this.observedStreamTimeMs - this.retentionMs + 1);
     if (toMs < minMs) return [];
-    const keyBytes = this.keySerde.serialize(key, this.serdeContext);
-    const id = keyId(keyBytes);
+    const keyBytes = this.keyBytesOf(key);
+    const id = this.lastKeyBytes === keyBytes ? this.lastKeyId : keyId(keyBytes);
     const starts = this.startsByKey.get(id);
     if (starts === undefined) return [];
     const out: KeyValue<Windowed<K>, V>[] = [];
@@ -370,8 +413,8 @@ export class InMemoryWindowStore<K, V> implements BackwardFetchWindowStore<K, V>
   private pushEntry(out: KeyValue<Windowed<K>, V>[], entry: SegmentEntry, startMs: number): void {
     const key = this.keySerde.deserialize(entry.keyBytes, this.serdeContext);
     const window = { startMs, endMs: windowEndMs(startMs, this.windowSizeMs) };
-    for (const stored of entry.values) {
-      out.push({ key: { key, window }, value: this.valueSerde.deserialize(stored.valueBytes, this.serdeContext) });
+    for (const stored of entry.duplicates ?? [entry.value as Uint8Array]) {
+      out.push({ key: { key, window }, value: this.valueSerde.deserialize(stored, this.serdeContext) });
     }
   }
 }
@@ -452,12 +495,12 @@ export class InMemoryTimestampedWindowStore<K, V> extends InMemoryWindowStore<K,
     super({ ...options, valueSerde: valueAndTimestampSerde(options.valueSerde) });
   }
 
-  protected override toChangelog(
-    valueBytes: Uint8Array | null,
-    windowStartMs: number,
-  ): { value: Uint8Array | null; timestampMs: number } {
-    if (valueBytes === null) return super.toChangelog(null, windowStartMs);
-    return { value: valueBytes.subarray(TIMESTAMP_BYTES), timestampMs: readTimestamp(valueBytes) };
+  protected override changelogValue(valueBytes: Uint8Array | null): Uint8Array | null {
+    return valueBytes === null ? null : valueBytes.subarray(TIMESTAMP_BYTES);
+  }
+
+  protected override changelogTimestampMs(valueBytes: Uint8Array | null, windowStartMs: number): number {
+    return valueBytes === null ? super.changelogTimestampMs(null, windowStartMs) : readTimestamp(valueBytes);
   }
 
   protected override fromChangelog(record: ChangelogRecord): Uint8Array | null {

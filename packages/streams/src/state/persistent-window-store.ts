@@ -4,7 +4,15 @@
 // window store's: retention measured from the observed stream time (the largest window start put),
 // optional duplicates, the same changelog bytes. Expired windows are hidden from reads at once and
 // deleted in bulk as stream time moves on (TTL-style: one DELETE per purge interval of stream time).
+//
+// Writes (without duplicates) collect in a bounded map in memory, as RocksDB's memtable, and go to
+// SQLite's open transaction before every scan, flush, checkpoint and purge, or when the map is
+// full: a windowed aggregation reads and rewrites the same few windows of a key many times between
+// commits, and each statement costs microseconds. Reads look in the map first. Nothing commits
+// earlier or later than before (only checkpoint and flush commit), so durability is unchanged.
 import type { StatementSync } from "node:sqlite";
+import { copyBytes } from "../bytes.ts";
+import { deserializesDetached } from "../serdes.ts";
 import type { Serde, SerdeContext } from "../serdes.ts";
 import type { ChangelogRecord, ChangelogSink, KeyValue, StoreContext, Windowed } from "./store.ts";
 import type { BackwardFetchWindowStore, InMemoryWindowStoreOptions } from "./in-memory-window-store.ts";
@@ -20,10 +28,14 @@ import {
   windowStoreKeyBytes,
 } from "./window-key-schema.ts";
 import type { ValueAndTimestamp } from "./window-key-schema.ts";
+import { keyId } from "./in-memory-window-store.ts";
 import { bytesColumn, chunkedRows, integerColumn, PersistentDatabase } from "./persistent-database.ts";
 import type { Row } from "./persistent-database.ts";
 
 const SCAN_CHUNK_ROWS = 256;
+/** Writes held in memory before they go to SQLite: at most this many, of at most this many bytes. */
+const PENDING_WRITES_MAX = 10_000;
+const PENDING_BYTES_MAX = 4 * 1024 * 1024;
 /** Stream time between two purges of expired windows is half the retention, within these bounds. */
 const PURGE_INTERVAL_MS_MIN = 1;
 const PURGE_INTERVAL_MS_MAX = 60_000;
@@ -34,6 +46,12 @@ const SCHEMA = `
     PRIMARY KEY (k, start_ms, seq)
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS windows_by_start ON windows (start_ms, k, seq);`;
+
+/** A write not yet in SQLite: the value, or null for a delete. */
+interface PendingWrite {
+  readonly keyBytes: Uint8Array;
+  valueBytes: Uint8Array | null;
+}
 
 const META_OBSERVED_STREAM_TIME = "observed_stream_time_ms";
 const META_SEQNUM = "seqnum";
@@ -76,6 +94,8 @@ export class PersistentWindowStore<K, V> implements BackwardFetchWindowStore<K, 
   readonly retainDuplicates: boolean;
   private readonly keySerde: Serde<K>;
   private readonly valueSerde: Serde<V>;
+  /** Values read never share the stored bytes, so a pending write of the same size is overwritten in place. */
+  private readonly overwriteInPlace: boolean;
   private readonly purgeIntervalMs: number;
   private serdeContext: SerdeContext;
   private changelog: ChangelogSink | undefined;
@@ -87,6 +107,14 @@ export class PersistentWindowStore<K, V> implements BackwardFetchWindowStore<K, 
   /** Windows starting before this have been deleted from the table. */
   private purgedBeforeMs = Number.MIN_SAFE_INTEGER;
   private expiredDropped = 0;
+  /** Writes not yet in SQLite: window start → key id → write (never with duplicates). */
+  private readonly pending = new Map<number, Map<string, PendingWrite>>();
+  private pendingCount = 0;
+  private pendingBytes = 0;
+  // One-entry cache of the last primitive key's bytes and id (fetch, then put, of the same key).
+  private lastKey: unknown = undefined;
+  private lastKeyBytes: Uint8Array | undefined;
+  private lastKeyId = "";
 
   constructor(options: PersistentWindowStoreOptions<K, V>) {
     validate(options);
@@ -96,6 +124,7 @@ export class PersistentWindowStore<K, V> implements BackwardFetchWindowStore<K, 
     this.retainDuplicates = options.retainDuplicates ?? false;
     this.keySerde = options.keySerde;
     this.valueSerde = options.valueSerde;
+    this.overwriteInPlace = deserializesDetached(options.valueSerde);
     this.purgeIntervalMs = Math.min(
       PURGE_INTERVAL_MS_MAX,
       Math.max(PURGE_INTERVAL_MS_MIN, Math.floor(options.retentionMs / 2)),
@@ -141,6 +170,7 @@ export class PersistentWindowStore<K, V> implements BackwardFetchWindowStore<K, 
     this.observedStreamTimeMs = database.readMeta(META_OBSERVED_STREAM_TIME) ?? -1;
     this.seqnum = database.readMeta(META_SEQNUM) ?? 0;
     this.purgedBeforeMs = Number.MIN_SAFE_INTEGER;
+    this.clearPending();
     database.beforeCommit = () => {
       database.writeMeta(META_OBSERVED_STREAM_TIME, this.observedStreamTimeMs);
       if (this.retainDuplicates) database.writeMeta(META_SEQNUM, this.seqnum);
@@ -158,7 +188,7 @@ export class PersistentWindowStore<K, V> implements BackwardFetchWindowStore<K, 
   }
 
   put(key: K, value: V | undefined, windowStartMs: number): void {
-    const keyBytes = this.keySerde.serialize(key, this.serdeContext);
+    const keyBytes = this.keyBytesOf(key);
     const valueBytes = value === undefined ? null : this.valueSerde.serialize(value, this.serdeContext);
     // With duplicates every put gets the next sequence number (also in the changelog key); without, 0.
     const seqnum = this.retainDuplicates ? this.nextSeqnum() : 0;
@@ -168,22 +198,41 @@ export class PersistentWindowStore<K, V> implements BackwardFetchWindowStore<K, 
     if (this.changelog === undefined) return;
     this.changelog({
       key: windowStoreKeyBytes(keyBytes, windowStartMs, seqnum),
-      ...this.toChangelog(valueBytes, windowStartMs),
+      value: this.changelogValue(valueBytes),
+      timestampMs: this.changelogTimestampMs(valueBytes, windowStartMs),
     });
   }
 
-  /**
-   * The changelog value and timestamp of a put: Kafka stamps the timestamp of the record being
-   * processed; outside a task, the window start (the changelog's retention deletes by time).
-   */
-  protected toChangelog(
-    valueBytes: Uint8Array | null,
-    windowStartMs: number,
-  ): { value: Uint8Array | null; timestampMs: number } {
-    return { value: valueBytes, timestampMs: this.recordTimestampMs?.() ?? windowStartMs };
+  /** The changelog value of a put (the stored bytes). */
+  protected changelogValue(valueBytes: Uint8Array | null): Uint8Array | null {
+    return valueBytes;
   }
 
-  /** The stored bytes of a changelog record's value (inverse of `toChangelog`). */
+  /**
+   * The changelog timestamp of a put: Kafka stamps the timestamp of the record being processed;
+   * outside a task, the window start (the changelog's retention deletes by time).
+   */
+  protected changelogTimestampMs(_valueBytes: Uint8Array | null, windowStartMs: number): number {
+    return this.recordTimestampMs?.() ?? windowStartMs;
+  }
+
+  /** The key's bytes, from the one-entry cache when it is the last primitive key (its id is then `lastKeyId`). */
+  private keyBytesOf(key: K): Uint8Array {
+    if (typeof key !== "object" && key === this.lastKey && this.lastKeyBytes !== undefined) return this.lastKeyBytes;
+    const bytes = this.keySerde.serialize(key, this.serdeContext);
+    if (typeof key !== "object") {
+      this.lastKey = key;
+      this.lastKeyBytes = bytes;
+      this.lastKeyId = keyId(bytes);
+    }
+    return bytes;
+  }
+
+  private keyIdOf(keyBytes: Uint8Array): string {
+    return keyBytes === this.lastKeyBytes ? this.lastKeyId : keyId(keyBytes);
+  }
+
+  /** The stored bytes of a changelog record's value (inverse of `changelogValue`). */
   protected fromChangelog(record: ChangelogRecord): Uint8Array | null {
     return record.value;
   }
@@ -193,7 +242,14 @@ export class PersistentWindowStore<K, V> implements BackwardFetchWindowStore<K, 
     if (windowStartMs < this.minLiveMs()) return undefined;
     // With duplicates a key has no single value: Kafka's fetch(key, time) finds nothing either.
     if (this.retainDuplicates) return undefined;
-    const row = statements.get.get(this.keySerde.serialize(key, this.serdeContext), windowStartMs);
+    const keyBytes = this.keyBytesOf(key);
+    const pending = this.pending.get(windowStartMs)?.get(this.keyIdOf(keyBytes));
+    if (pending !== undefined) {
+      return pending.valueBytes === null
+        ? undefined
+        : this.valueSerde.deserialize(pending.valueBytes, this.serdeContext);
+    }
+    const row = statements.get.get(keyBytes, windowStartMs);
     return row === undefined ? undefined : this.valueSerde.deserialize(bytesColumn(row, "v"), this.serdeContext);
   }
 
@@ -233,6 +289,7 @@ export class PersistentWindowStore<K, V> implements BackwardFetchWindowStore<K, 
       // New puts continue the restored sequence, so they never overwrite a restored duplicate.
       if (this.retainDuplicates) this.seqnum = parsed.seqnum;
     }
+    this.writePending();
     database.restored();
   }
 
@@ -241,16 +298,23 @@ export class PersistentWindowStore<K, V> implements BackwardFetchWindowStore<K, 
   }
 
   checkpoint(changelogOffset: number): void {
+    this.writePending();
     this.open().checkpoint(changelogOffset);
   }
 
   flush(): void {
+    this.writePending();
     this.open().flush();
   }
 
   close(): void {
+    // An unlogged store commits what it has; a logged one drops writes its changelog restores.
+    if (this.database?.logged === false && !this.database.isClosed) this.writePending();
+    this.clearPending();
     this.database?.close();
     this.statements = undefined;
+    this.lastKey = undefined;
+    this.lastKeyBytes = undefined;
   }
 
   /** Windows starting before this have expired. */
@@ -279,15 +343,70 @@ export class PersistentWindowStore<K, V> implements BackwardFetchWindowStore<K, 
     }
     database.beginWrite();
     this.purgeExpired(statements);
-    if (valueBytes === null) statements.delete.run(keyBytes, windowStartMs);
-    else statements.put.run(keyBytes, windowStartMs, seqnum, valueBytes);
+    if (this.retainDuplicates) {
+      statements.put.run(keyBytes, windowStartMs, seqnum, valueBytes);
+      return true;
+    }
+    this.bufferWrite(keyBytes, valueBytes, windowStartMs);
     return true;
+  }
+
+  /** Holds a write (without duplicates) in memory; the bytes are copied, as a store must. */
+  private bufferWrite(keyBytes: Uint8Array, valueBytes: Uint8Array | null, windowStartMs: number): void {
+    let segment = this.pending.get(windowStartMs);
+    if (segment === undefined) this.pending.set(windowStartMs, (segment = new Map<string, PendingWrite>()));
+    const id = this.keyIdOf(keyBytes);
+    const write = segment.get(id);
+    const valueLength = valueBytes?.byteLength ?? 0;
+    if (write === undefined) {
+      segment.set(id, {
+        keyBytes: copyBytes(keyBytes),
+        valueBytes: valueBytes === null ? null : copyBytes(valueBytes),
+      });
+      this.pendingCount += 1;
+      this.pendingBytes += keyBytes.byteLength + valueLength;
+    } else {
+      this.pendingBytes += valueLength - (write.valueBytes?.byteLength ?? 0);
+      if (valueBytes === null) write.valueBytes = null;
+      else if (this.overwriteInPlace && write.valueBytes?.byteLength === valueLength) write.valueBytes.set(valueBytes);
+      else write.valueBytes = copyBytes(valueBytes);
+    }
+    if (this.pendingCount >= PENDING_WRITES_MAX || this.pendingBytes >= PENDING_BYTES_MAX) this.writePending();
+  }
+
+  /** Sends the writes held in memory to SQLite's open transaction. */
+  private writePending(): void {
+    if (this.pendingCount === 0) return;
+    const statements = this.prepared();
+    this.open().beginWrite();
+    for (const [windowStartMs, segment] of this.pending) {
+      for (const { keyBytes, valueBytes } of segment.values()) {
+        if (valueBytes === null) statements.delete.run(keyBytes, windowStartMs);
+        else statements.put.run(keyBytes, windowStartMs, 0, valueBytes);
+      }
+    }
+    this.clearPending();
+  }
+
+  private clearPending(): void {
+    this.pending.clear();
+    this.pendingCount = 0;
+    this.pendingBytes = 0;
   }
 
   /** Deletes expired windows once stream time has moved a purge interval past the last purge. */
   private purgeExpired(statements: WindowStatements): void {
     const minLiveMs = this.minLiveMs();
     if (minLiveMs - this.purgedBeforeMs < this.purgeIntervalMs) return;
+    // Writes held for expired windows would only be deleted again.
+    for (const [windowStartMs, segment] of this.pending) {
+      if (windowStartMs >= minLiveMs) continue;
+      for (const write of segment.values()) {
+        this.pendingCount -= 1;
+        this.pendingBytes -= write.keyBytes.byteLength + (write.valueBytes?.byteLength ?? 0);
+      }
+      this.pending.delete(windowStartMs);
+    }
     statements.purge.run(minLiveMs);
     this.purgedBeforeMs = minLiveMs;
   }
@@ -296,8 +415,9 @@ export class PersistentWindowStore<K, V> implements BackwardFetchWindowStore<K, 
     const statements = this.prepared();
     const minMs = Math.max(fromMs, this.minLiveMs());
     if (toMs < minMs) return [];
+    this.writePending();
     const statement = forward ? statements.fetchKey : statements.backwardFetchKey;
-    const keyBytes = this.keySerde.serialize(key, this.serdeContext);
+    const keyBytes = this.keyBytesOf(key);
     const rows = statement.all(keyBytes, minMs, toMs);
     if (rows.length === 0) return [];
     // Every row has the same key bytes: deserialize them once (a fresh key, never the caller's object).
@@ -316,6 +436,8 @@ export class PersistentWindowStore<K, V> implements BackwardFetchWindowStore<K, 
     const minMs = Math.max(fromMs, this.minLiveMs());
     if (toMs < minMs) return;
     const rows = chunkedRows(SCAN_CHUNK_ROWS, (after: Row | undefined) => {
+      // Each chunk sees the writes made so far, also those made while iterating.
+      this.writePending();
       if (after === undefined) {
         return (forward ? statements.fetchAllFirst : statements.backwardFetchAllFirst).all(minMs, toMs);
       }
@@ -372,12 +494,12 @@ export class PersistentTimestampedWindowStore<K, V> extends PersistentWindowStor
 
   // As in Kafka, the changelog holds the plain value with its timestamp as the record's, so it is
   // interchangeable with a plain window store's changelog.
-  protected override toChangelog(
-    valueBytes: Uint8Array | null,
-    windowStartMs: number,
-  ): { value: Uint8Array | null; timestampMs: number } {
-    if (valueBytes === null) return super.toChangelog(null, windowStartMs);
-    return { value: valueBytes.subarray(TIMESTAMP_BYTES), timestampMs: readTimestamp(valueBytes) };
+  protected override changelogValue(valueBytes: Uint8Array | null): Uint8Array | null {
+    return valueBytes === null ? null : valueBytes.subarray(TIMESTAMP_BYTES);
+  }
+
+  protected override changelogTimestampMs(valueBytes: Uint8Array | null, windowStartMs: number): number {
+    return valueBytes === null ? super.changelogTimestampMs(null, windowStartMs) : readTimestamp(valueBytes);
   }
 
   protected override fromChangelog(record: ChangelogRecord): Uint8Array | null {

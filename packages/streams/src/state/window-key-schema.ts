@@ -4,6 +4,8 @@
 // 8-byte start), windowed keys of output topics (TimeWindowedSerializer: key, 8-byte start;
 // SessionWindowedSerializer: as the session key) and timestamped values (ValueAndTimestampSerializer:
 // 8-byte timestamp, then the value). Integers are big-endian, as Java's ByteBuffer writes them.
+import { allocBytes, copyBytes, readInt32BE, readInt64BE, writeInt32BE, writeInt64BE } from "../bytes.ts";
+import { deserializerAt, deserializesDetached, markDeserializesDetached } from "../serdes.ts";
 import type { Serde, SerdeContext } from "../serdes.ts";
 import type { Windowed } from "./store.ts";
 
@@ -12,18 +14,18 @@ const SEQNUM_BYTES = 4;
 /** Kafka's Integer.MAX_VALUE: sequence numbers wrap within 31 bits. */
 export const SEQNUM_MAX = 0x7fffffff;
 
-function writeInt64(view: DataView, offset: number, value: number): void {
+function writeInt64(bytes: Uint8Array, offset: number, value: number): void {
   if (!Number.isSafeInteger(value)) throw new RangeError(`timestamp ${value} is not a safe integer`);
-  view.setBigInt64(offset, BigInt(value));
+  writeInt64BE(bytes, offset, value);
 }
 
 function readInt64(bytes: Uint8Array, offset: number): number {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const value = view.getBigInt64(offset);
-  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
-    throw new RangeError(`timestamp ${value} does not fit a safe integer`);
+  const value = readInt64BE(bytes, offset);
+  if (value === undefined) {
+    const exact = Buffer.from(bytes.subarray(offset, offset + TIMESTAMP_BYTES)).readBigInt64BE(0);
+    throw new RangeError(`timestamp ${exact} does not fit a safe integer`);
   }
-  return Number(value);
+  return value;
 }
 
 function assertLength(bytes: Uint8Array, minBytes: number, what: string): void {
@@ -37,11 +39,10 @@ function assertLength(bytes: Uint8Array, minBytes: number, what: string): void {
 /** Kafka's WindowKeySchema.toStoreKeyBinary: key bytes, window start (int64), seqnum (int32). */
 export function windowStoreKeyBytes(keyBytes: Uint8Array, windowStartMs: number, seqnum: number): Uint8Array {
   if (!Number.isInteger(seqnum) || seqnum < 0 || seqnum > SEQNUM_MAX) throw new RangeError(`bad seqnum ${seqnum}`);
-  const out = new Uint8Array(keyBytes.byteLength + TIMESTAMP_BYTES + SEQNUM_BYTES);
+  const out = allocBytes(keyBytes.byteLength + TIMESTAMP_BYTES + SEQNUM_BYTES);
   out.set(keyBytes, 0);
-  const view = new DataView(out.buffer);
-  writeInt64(view, keyBytes.byteLength, windowStartMs);
-  view.setInt32(keyBytes.byteLength + TIMESTAMP_BYTES, seqnum);
+  writeInt64(out, keyBytes.byteLength, windowStartMs);
+  writeInt32BE(out, keyBytes.byteLength + TIMESTAMP_BYTES, seqnum);
   return out;
 }
 
@@ -54,11 +55,10 @@ export interface WindowStoreKey {
 export function parseWindowStoreKey(bytes: Uint8Array): WindowStoreKey {
   assertLength(bytes, TIMESTAMP_BYTES + SEQNUM_BYTES, "a window store key");
   const keyLength = bytes.byteLength - TIMESTAMP_BYTES - SEQNUM_BYTES;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return {
-    keyBytes: bytes.slice(0, keyLength),
+    keyBytes: copyBytes(bytes.subarray(0, keyLength)),
     windowStartMs: readInt64(bytes, keyLength),
-    seqnum: view.getInt32(keyLength + TIMESTAMP_BYTES),
+    seqnum: readInt32BE(bytes, keyLength + TIMESTAMP_BYTES),
   };
 }
 
@@ -66,11 +66,10 @@ export function parseWindowStoreKey(bytes: Uint8Array): WindowStoreKey {
 
 /** Kafka's SessionKeySchema.toBinary: key bytes, session end (int64), session start (int64). */
 export function sessionKeyBytes(keyBytes: Uint8Array, startMs: number, endMs: number): Uint8Array {
-  const out = new Uint8Array(keyBytes.byteLength + 2 * TIMESTAMP_BYTES);
+  const out = allocBytes(keyBytes.byteLength + 2 * TIMESTAMP_BYTES);
   out.set(keyBytes, 0);
-  const view = new DataView(out.buffer);
-  writeInt64(view, keyBytes.byteLength, endMs);
-  writeInt64(view, keyBytes.byteLength + TIMESTAMP_BYTES, startMs);
+  writeInt64(out, keyBytes.byteLength, endMs);
+  writeInt64(out, keyBytes.byteLength + TIMESTAMP_BYTES, startMs);
   return out;
 }
 
@@ -84,7 +83,7 @@ export function parseSessionKey(bytes: Uint8Array): SessionKey {
   assertLength(bytes, 2 * TIMESTAMP_BYTES, "a session key");
   const keyLength = bytes.byteLength - 2 * TIMESTAMP_BYTES;
   return {
-    keyBytes: bytes.slice(0, keyLength),
+    keyBytes: copyBytes(bytes.subarray(0, keyLength)),
     endMs: readInt64(bytes, keyLength),
     startMs: readInt64(bytes, keyLength + TIMESTAMP_BYTES),
   };
@@ -113,9 +112,9 @@ export function timeWindowedSerde<K>(inner: Serde<K>, windowSizeMs: number): Ser
   return {
     serialize(windowed: Windowed<K>, context: SerdeContext): Uint8Array {
       const keyBytes = inner.serialize(windowed.key, context);
-      const out = new Uint8Array(keyBytes.byteLength + TIMESTAMP_BYTES);
+      const out = allocBytes(keyBytes.byteLength + TIMESTAMP_BYTES);
       out.set(keyBytes, 0);
-      writeInt64(new DataView(out.buffer), keyBytes.byteLength, windowed.window.startMs);
+      writeInt64(out, keyBytes.byteLength, windowed.window.startMs);
       return out;
     },
     deserialize(bytes: Uint8Array, context: SerdeContext): Windowed<K> {
@@ -162,15 +161,17 @@ export function readTimestamp(valueAndTimestampBytes: Uint8Array): number {
 
 /** A serialized ValueAndTimestamp from the value's bytes (Kafka's RecordConverters.rawValueToTimestampedValue). */
 export function prependTimestamp(timestampMs: number, valueBytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(TIMESTAMP_BYTES + valueBytes.byteLength);
-  writeInt64(new DataView(out.buffer), 0, timestampMs);
+  const out = allocBytes(TIMESTAMP_BYTES + valueBytes.byteLength);
+  writeInt64(out, 0, timestampMs);
   out.set(valueBytes, TIMESTAMP_BYTES);
   return out;
 }
 
 /** Kafka's ValueAndTimestampSerde: the timestamp (int64), then the value's bytes. */
 export function valueAndTimestampSerde<V>(inner: Serde<V>): Serde<ValueAndTimestamp<V>> {
-  return {
+  // Stores keep these bytes: the value is read in place, not through a view (see bytes.ts).
+  const deserializeValue = deserializerAt(inner);
+  const serde: Serde<ValueAndTimestamp<V>> = {
     serialize(data: ValueAndTimestamp<V>, context: SerdeContext): Uint8Array {
       return prependTimestamp(data.timestampMs, inner.serialize(data.value, context));
     },
@@ -178,8 +179,9 @@ export function valueAndTimestampSerde<V>(inner: Serde<V>): Serde<ValueAndTimest
       assertLength(bytes, TIMESTAMP_BYTES, "a timestamped value");
       return {
         timestampMs: readInt64(bytes, 0),
-        value: inner.deserialize(bytes.subarray(TIMESTAMP_BYTES), context),
+        value: deserializeValue(bytes, TIMESTAMP_BYTES, context),
       };
     },
   };
+  return deserializesDetached(inner) ? markDeserializesDetached(serde) : serde;
 }

@@ -4,6 +4,7 @@
 // (forward calls the children directly), fires punctuators, sends sink, repartition and changelog
 // records through the environment, and reports the offsets it may commit.
 import type { Cancellable, Processor, ProcessorContext, PunctuationType, TaskId } from "../processor.ts";
+import { noHeaders } from "../record.ts";
 import type { RecordMetadata, StreamRecord } from "../record.ts";
 import type { ConsumedRecord, OutgoingRecord, TaskEnvironment, TopologyTask } from "../runtime-contract.ts";
 import type { ChangelogRecord, StateStore } from "../state/store.ts";
@@ -455,7 +456,7 @@ export class StreamTask implements TopologyTask {
         key: record.key,
         value: record.value,
         timestampMs: record.timestampMs,
-        headers: [],
+        headers: noHeaders,
       });
   }
 
