@@ -21,7 +21,9 @@ import {
 } from "../processors/window-aggregation.ts";
 import { Serdes, type Serde } from "../serdes.ts";
 import { inMemorySessionStore } from "../state/in-memory-session-store.ts";
-import { inMemoryTimestampedWindowStore, type WindowedStoreBuilder } from "../state/in-memory-window-store.ts";
+import { inMemoryTimestampedWindowStore } from "../state/in-memory-window-store.ts";
+import type { WindowedStoreBuilder } from "../state/windowed-store-builder.ts";
+import type { StoreType } from "../state/stores.ts";
 import { persistentSessionStore } from "../state/persistent-session-store.ts";
 import { persistentTimestampedWindowStore } from "../state/persistent-window-store.ts";
 import type { StateStore, Windowed } from "../state/store.ts";
@@ -129,66 +131,150 @@ function buildWindowedTable<K, V, VA>(params: {
   });
 }
 
-/**
- * A stream windowed by TimeWindows (tumbling, hopping) or SlidingWindows, to aggregate per key and
- * window. Records with a null key are skipped; sliding windows skip null values too, and
- * `aggregate` and `reduce` skip them everywhere (their functions take values), while `count` of
- * time windows counts them, as Kafka's does.
- */
-export class TimeWindowedKStream<K, V> {
-  readonly #grouped: GroupedStreamInternals<K, V>;
-  readonly #windows: TimeWindows | SlidingWindows;
-  #emitStrategy: EmitStrategy = EmitStrategy.onWindowUpdate();
+/** Aggregations of time windows, or of sessions (which also merge). */
+type AggregationOf<K, V, VA, Kind extends "time" | "session"> = Kind extends "session"
+  ? SessionAggregation<K, V, VA>
+  : Aggregation<K, V, VA>;
 
-  constructor(grouped: GroupedStreamInternals<K, V>, windows: TimeWindows | SlidingWindows) {
-    this.#grouped = grouped;
-    this.#windows = windows;
+/** One windowed aggregation, as count, reduce and aggregate describe it. */
+interface AggregateParams<K, V, VA, Kind extends "time" | "session"> {
+  readonly prefix: string;
+  readonly operation: string;
+  readonly aggregation: AggregationOf<K, V, VA, Kind>;
+  readonly options: Named & WindowedMaterialized<K, VA>;
+  readonly valueSerde: Serde<VA> | undefined;
+  readonly skipNullValues: boolean;
+}
+
+/** What a kind of windowed stream makes of one aggregation, its names and serdes resolved. */
+interface Materializing<K, V, VA, Kind extends "time" | "session"> {
+  readonly storeName: string;
+  readonly keySerde: Serde<K>;
+  readonly valueSerde: Serde<VA>;
+  readonly params: AggregateParams<K, V, VA, Kind>;
+  readonly onDroppedRecord: (drop: DroppedRecord) => void;
+}
+
+/** The store and processors of one windowed aggregation. */
+interface WindowedAggregateParts<K, V, VA> {
+  readonly store: WindowedStoreBuilder<StateStore>;
+  readonly supplier: WindowedAggregateSupplier<K, V, VA>;
+  /** Timestamped (window stores) or not (session stores), for the test driver's store views. */
+  readonly timestamped: boolean;
+  readonly keySerde: Serde<Windowed<K>>;
+}
+
+/** What time- and session-windowed streams share: the emit strategy, count, reduce, names and serdes. */
+abstract class WindowedKStream<K, V, W, Kind extends "time" | "session"> {
+  protected readonly grouped: GroupedStreamInternals<K, V>;
+  protected readonly windows: W;
+  protected currentEmitStrategy: EmitStrategy = EmitStrategy.onWindowUpdate();
+
+  constructor(grouped: GroupedStreamInternals<K, V>, windows: W) {
+    this.grouped = grouped;
+    this.windows = windows;
   }
 
-  /** Every update (default) or only each window's final result once it closes (end + grace). */
+  /** Every update (default) or only each window's final result once it closes (end + grace; sessions: end + gap + grace). */
   emitStrategy(strategy: EmitStrategy): this {
-    this.#emitStrategy = strategy;
+    this.currentEmitStrategy = strategy;
     return this;
   }
 
-  /** The number of records per key and window. */
+  /** The number of records per key and window (or session). */
   count(options: Named & WindowedMaterialized<K, number> = {}): KTable<Windowed<K>, number> {
     // Kafka burns a store-name index when count gets Materialized options without a store name (not for sliding windows).
-    if (this.#windows.windowKind === "time" && options.storeName === undefined && materializedGiven(options)) {
-      this.#grouped.dsl.newStoreName(AGGREGATE_NAME);
+    if (this.countBurnsStoreName() && options.storeName === undefined && materializedGiven(options)) {
+      this.grouped.dsl.newStoreName(AGGREGATE_NAME);
     }
-    return this.#aggregate({
+    return this.aggregateWith({
       prefix: AGGREGATE_NAME,
       operation: "count",
-      aggregation: countAggregation<K, V>(),
+      aggregation: this.countAggregation(),
       options,
       valueSerde: Serdes.long(),
       skipNullValues: false,
     });
   }
 
-  /** Combines the values of each key and window with `reducer`; the first value starts the aggregate. */
+  /**
+   * Combines the values of each key and window (or session) with `reducer`; the first value starts
+   * the aggregate (and, for sessions, it merges two sessions).
+   */
   reduce(
     reducer: (aggregate: V, value: V) => V,
     options: Named & WindowedMaterialized<K, V> = {},
   ): KTable<Windowed<K>, V> {
-    return this.#aggregate({
+    return this.aggregateWith({
       prefix: REDUCE_NAME,
       operation: "reduce",
-      aggregation: reduceAggregation<K, V>(reducer),
+      aggregation: this.reduceAggregation(reducer),
       options,
-      valueSerde: this.#grouped.valueSerde,
+      valueSerde: this.grouped.valueSerde,
       skipNullValues: true,
     });
   }
 
+  protected aggregateWith<VA>(params: AggregateParams<K, V, VA, Kind>): KTable<Windowed<K>, VA> {
+    const { dsl } = this.grouped;
+    const { options, operation } = params;
+    // As Kafka: the store's name first (it may name the repartition topic), then the processor's.
+    const storeName = options.storeName ?? dsl.newStoreName(params.prefix);
+    const name = options.name ?? dsl.newProcessorName(params.prefix);
+    const keySerde = requireSerde(
+      options.key ?? this.grouped.keySerde,
+      `${operation}: store ${storeName} needs a key serde (pass { key: ... }, or give the stream serdes)`,
+    );
+    const valueSerde = requireSerde(
+      options.value ?? params.valueSerde,
+      `${operation}: store ${storeName} needs a value serde (pass { value: ... })`,
+    );
+    const made = this.materialize({
+      storeName,
+      keySerde,
+      valueSerde,
+      params,
+      onDroppedRecord: dropLogger(dsl.logger, storeName),
+    });
+    return buildWindowedTable({
+      dsl,
+      grouped: this.grouped,
+      storeName,
+      name,
+      supplier: made.supplier,
+      store: storeBuilderLogging<StateStore>(made.store, options.logging),
+      timestamped: made.timestamped,
+      keySerde: made.keySerde,
+      valueSerde,
+      queryableStoreName: options.storeName,
+    });
+  }
+
+  /** The store type an aggregation asked for, else the builder's default. */
+  protected storeType(options: Materialized<unknown, unknown>): StoreType {
+    return options.storeType ?? this.grouped.dsl.defaultStoreType;
+  }
+
+  protected abstract countBurnsStoreName(): boolean;
+  protected abstract countAggregation(): AggregationOf<K, V, number, Kind>;
+  protected abstract reduceAggregation(reducer: (aggregate: V, value: V) => V): AggregationOf<K, V, V, Kind>;
+  protected abstract materialize<VA>(what: Materializing<K, V, VA, Kind>): WindowedAggregateParts<K, V, VA>;
+}
+
+/**
+ * A stream windowed by TimeWindows (tumbling, hopping) or SlidingWindows, to aggregate per key and
+ * window. Records with a null key are skipped; sliding windows skip null values too, and
+ * `aggregate` and `reduce` skip them everywhere (their functions take values), while `count` of
+ * time windows counts them, as Kafka's does.
+ */
+export class TimeWindowedKStream<K, V> extends WindowedKStream<K, V, TimeWindows | SlidingWindows, "time"> {
   /** Folds the values of each key and window into an aggregate that starts as `initializer()`; the store needs a `value` serde. */
   aggregate<VA>(
     initializer: () => VA,
     aggregator: (key: K, value: V, aggregate: VA) => VA,
     options: Named & WindowedMaterialized<K, VA> & { readonly value: Serde<VA> },
   ): KTable<Windowed<K>, VA> {
-    return this.#aggregate({
+    return this.aggregateWith({
       prefix: AGGREGATE_NAME,
       operation: "aggregate",
       aggregation: aggregateAggregation(initializer, aggregator),
@@ -198,28 +284,22 @@ export class TimeWindowedKStream<K, V> {
     });
   }
 
-  #aggregate<VA>(params: {
-    readonly prefix: string;
-    readonly operation: string;
-    readonly aggregation: Aggregation<K, V, VA>;
-    readonly options: Named & WindowedMaterialized<K, VA>;
-    readonly valueSerde: Serde<VA> | undefined;
-    readonly skipNullValues: boolean;
-  }): KTable<Windowed<K>, VA> {
-    const { dsl } = this.#grouped;
-    const { options, operation } = params;
-    const windows = this.#windows;
-    // As Kafka: the store's name first (it may name the repartition topic), then the processor's.
-    const storeName = options.storeName ?? dsl.newStoreName(params.prefix);
-    const name = options.name ?? dsl.newProcessorName(params.prefix);
-    const keySerde = requireSerde(
-      options.key ?? this.#grouped.keySerde,
-      `${operation}: store ${storeName} needs a key serde (pass { key: ... }, or give the stream serdes)`,
-    );
-    const valueSerde = requireSerde(
-      options.value ?? params.valueSerde,
-      `${operation}: store ${storeName} needs a value serde (pass { value: ... })`,
-    );
+  protected countBurnsStoreName(): boolean {
+    return this.windows.windowKind === "time";
+  }
+
+  protected countAggregation(): Aggregation<K, V, number> {
+    return countAggregation<K, V>();
+  }
+
+  protected reduceAggregation(reducer: (aggregate: V, value: V) => V): Aggregation<K, V, V> {
+    return reduceAggregation<K, V>(reducer);
+  }
+
+  protected materialize<VA>(what: Materializing<K, V, VA, "time">): WindowedAggregateParts<K, V, VA> {
+    const { storeName, params } = what;
+    const options = params.options;
+    const windows = this.windows;
     const sliding = windows.windowKind === "sliding";
     const windowSizeMs = sliding ? windows.timeDifferenceMs : windows.sizeMs;
     const minRetentionMs = sliding ? defaultSlidingRetentionMs(windows) : defaultWindowRetentionMs(windows);
@@ -231,36 +311,31 @@ export class TimeWindowedKStream<K, V> {
           : `the retention period of the window store ${storeName} must be no smaller than its window size plus the grace period. Got size=[${windowSizeMs}], grace=[${windows.graceMs}], retention=[${retentionMs}]`,
       );
     }
-    const storeOptions = { name: storeName, retentionMs, windowSizeMs, keySerde, valueSerde };
-    const storeType = options.storeType ?? dsl.defaultStoreType;
-    const store = storeBuilderLogging<StateStore>(
-      storeType === "persistent"
-        ? persistentTimestampedWindowStore(storeOptions)
-        : inMemoryTimestampedWindowStore(storeOptions),
-      options.logging,
-    );
+    const storeOptions = {
+      name: storeName,
+      retentionMs,
+      windowSizeMs,
+      keySerde: what.keySerde,
+      valueSerde: what.valueSerde,
+    };
     const common = {
       storeName,
-      emitStrategy: this.#emitStrategy,
+      emitStrategy: this.currentEmitStrategy,
       aggregation: params.aggregation,
       skipNullValues: params.skipNullValues,
-      onDroppedRecord: dropLogger(dsl.logger, storeName),
+      onDroppedRecord: what.onDroppedRecord,
     };
-    const supplier: WindowedAggregateSupplier<K, V, VA> = sliding
-      ? new SlidingWindowAggregate<K, V, VA>({ ...common, windows })
-      : new WindowAggregate<K, V, VA>({ ...common, windows });
-    return buildWindowedTable({
-      dsl,
-      grouped: this.#grouped,
-      storeName,
-      name,
-      supplier,
-      store,
+    return {
+      store:
+        this.storeType(options) === "persistent"
+          ? persistentTimestampedWindowStore(storeOptions)
+          : inMemoryTimestampedWindowStore(storeOptions),
+      supplier: sliding
+        ? new SlidingWindowAggregate<K, V, VA>({ ...common, windows })
+        : new WindowAggregate<K, V, VA>({ ...common, windows }),
       timestamped: true,
-      keySerde: timeWindowedSerde(keySerde, windowSizeMs),
-      valueSerde,
-      queryableStoreName: options.storeName,
-    });
+      keySerde: timeWindowedSerde(what.keySerde, windowSizeMs),
+    };
   }
 }
 
@@ -270,50 +345,7 @@ export class TimeWindowedKStream<K, V> {
  * Records with a null key are skipped; `aggregate` and `reduce` skip null values too, while `count`
  * counts them, as Kafka's does.
  */
-export class SessionWindowedKStream<K, V> {
-  readonly #grouped: GroupedStreamInternals<K, V>;
-  readonly #windows: SessionWindows;
-  #emitStrategy: EmitStrategy = EmitStrategy.onWindowUpdate();
-
-  constructor(grouped: GroupedStreamInternals<K, V>, windows: SessionWindows) {
-    this.#grouped = grouped;
-    this.#windows = windows;
-  }
-
-  /** Every update (default) or only each session's final result once it closes (end + gap + grace). */
-  emitStrategy(strategy: EmitStrategy): this {
-    this.#emitStrategy = strategy;
-    return this;
-  }
-
-  /** The number of records per key and session. */
-  count(options: Named & WindowedMaterialized<K, number> = {}): KTable<Windowed<K>, number> {
-    if (options.storeName === undefined && materializedGiven(options)) this.#grouped.dsl.newStoreName(AGGREGATE_NAME);
-    return this.#aggregate({
-      prefix: AGGREGATE_NAME,
-      operation: "count",
-      aggregation: sessionCountAggregation<K, V>(),
-      options,
-      valueSerde: Serdes.long(),
-      skipNullValues: false,
-    });
-  }
-
-  /** Combines the values of each key and session with `reducer` (also to merge two sessions). */
-  reduce(
-    reducer: (aggregate: V, value: V) => V,
-    options: Named & WindowedMaterialized<K, V> = {},
-  ): KTable<Windowed<K>, V> {
-    return this.#aggregate({
-      prefix: REDUCE_NAME,
-      operation: "reduce",
-      aggregation: sessionReduceAggregation<K, V>(reducer),
-      options,
-      valueSerde: this.#grouped.valueSerde,
-      skipNullValues: true,
-    });
-  }
-
+export class SessionWindowedKStream<K, V> extends WindowedKStream<K, V, SessionWindows, "session"> {
   /**
    * Folds the values of each key and session into an aggregate that starts as `initializer()`;
    * `merger` combines two sessions' aggregates when a record joins them. The store needs a `value` serde.
@@ -324,7 +356,7 @@ export class SessionWindowedKStream<K, V> {
     merger: (key: K, aggregate1: VA, aggregate2: VA) => VA,
     options: Named & WindowedMaterialized<K, VA> & { readonly value: Serde<VA> },
   ): KTable<Windowed<K>, VA> {
-    return this.#aggregate({
+    return this.aggregateWith({
       prefix: AGGREGATE_NAME,
       operation: "aggregate",
       aggregation: sessionAggregateAggregation(initializer, aggregator, merger),
@@ -334,59 +366,44 @@ export class SessionWindowedKStream<K, V> {
     });
   }
 
-  #aggregate<VA>(params: {
-    readonly prefix: string;
-    readonly operation: string;
-    readonly aggregation: SessionAggregation<K, V, VA>;
-    readonly options: Named & WindowedMaterialized<K, VA>;
-    readonly valueSerde: Serde<VA> | undefined;
-    readonly skipNullValues: boolean;
-  }): KTable<Windowed<K>, VA> {
-    const { dsl } = this.#grouped;
-    const { options, operation } = params;
-    const windows = this.#windows;
-    const storeName = options.storeName ?? dsl.newStoreName(params.prefix);
-    const name = options.name ?? dsl.newProcessorName(params.prefix);
-    const keySerde = requireSerde(
-      options.key ?? this.#grouped.keySerde,
-      `${operation}: store ${storeName} needs a key serde (pass { key: ... }, or give the stream serdes)`,
-    );
-    const valueSerde = requireSerde(
-      options.value ?? params.valueSerde,
-      `${operation}: store ${storeName} needs a value serde (pass { value: ... })`,
-    );
+  protected countBurnsStoreName(): boolean {
+    return true;
+  }
+
+  protected countAggregation(): SessionAggregation<K, V, number> {
+    return sessionCountAggregation<K, V>();
+  }
+
+  protected reduceAggregation(reducer: (aggregate: V, value: V) => V): SessionAggregation<K, V, V> {
+    return sessionReduceAggregation<K, V>(reducer);
+  }
+
+  protected materialize<VA>(what: Materializing<K, V, VA, "session">): WindowedAggregateParts<K, V, VA> {
+    const { storeName, params } = what;
+    const windows = this.windows;
     const minRetentionMs = windows.inactivityGapMs + windows.graceMs;
-    const retentionMs = options.retentionMs ?? defaultSessionRetentionMs(windows, this.#emitStrategy);
+    const retentionMs = params.options.retentionMs ?? defaultSessionRetentionMs(windows, this.currentEmitStrategy);
     if (retentionMs < minRetentionMs) {
       throw new TopologyError(
         `the retention period of the session store ${storeName} must be no smaller than the session inactivity gap plus the grace period. Got gap=[${windows.inactivityGapMs}], grace=[${windows.graceMs}], retention=[${retentionMs}]`,
       );
     }
-    const storeOptions = { name: storeName, retentionMs, keySerde, valueSerde };
-    const storeType = options.storeType ?? dsl.defaultStoreType;
-    const store = storeBuilderLogging<StateStore>(
-      storeType === "persistent" ? persistentSessionStore(storeOptions) : inMemorySessionStore(storeOptions),
-      options.logging,
-    );
-    const supplier = new SessionWindowAggregate<K, V, VA>({
-      windows,
-      storeName,
-      emitStrategy: this.#emitStrategy,
-      aggregation: params.aggregation,
-      skipNullValues: params.skipNullValues,
-      onDroppedRecord: dropLogger(dsl.logger, storeName),
-    });
-    return buildWindowedTable({
-      dsl,
-      grouped: this.#grouped,
-      storeName,
-      name,
-      supplier,
-      store,
+    const storeOptions = { name: storeName, retentionMs, keySerde: what.keySerde, valueSerde: what.valueSerde };
+    return {
+      store:
+        this.storeType(params.options) === "persistent"
+          ? persistentSessionStore(storeOptions)
+          : inMemorySessionStore(storeOptions),
+      supplier: new SessionWindowAggregate<K, V, VA>({
+        windows,
+        storeName,
+        emitStrategy: this.currentEmitStrategy,
+        aggregation: params.aggregation,
+        skipNullValues: params.skipNullValues,
+        onDroppedRecord: what.onDroppedRecord,
+      }),
       timestamped: false,
-      keySerde: sessionWindowedSerde(keySerde),
-      valueSerde,
-      queryableStoreName: options.storeName,
-    });
+      keySerde: sessionWindowedSerde(what.keySerde),
+    };
   }
 }

@@ -16,6 +16,7 @@ import {
   type TimeWindowAggregateOptions,
   type TimestampedWindowStore,
 } from "./window-aggregate.ts";
+import { WindowedAggregateSupplier } from "./windowed-aggregate-processor.ts";
 
 export interface SlidingWindowAggregateOptions<K, V, VAgg> extends TimeWindowAggregateOptions {
   readonly windows: SlidingWindows;
@@ -368,29 +369,16 @@ export function defaultSlidingRetentionMs(windows: SlidingWindows): number {
 }
 
 /** Kafka's KStreamSlidingWindowAggregate as a processor supplier. */
-export class SlidingWindowAggregate<K, V, VAgg> {
-  private readonly options: SlidingWindowAggregateOptions<K, V, VAgg>;
-  private sendOldValues: boolean;
-
-  constructor(options: SlidingWindowAggregateOptions<K, V, VAgg>) {
-    this.options = options;
-    this.sendOldValues = options.sendOldValues ?? false;
+export class SlidingWindowAggregate<K, V, VAgg> extends WindowedAggregateSupplier<
+  K,
+  V,
+  VAgg,
+  SlidingWindows,
+  SlidingWindowAggregateOptions<K, V, VAgg>
+> {
+  protected create(options: SlidingWindowAggregateOptions<K, V, VAgg>): SlidingWindowAggregateProcessor<K, V, VAgg> {
+    return new SlidingWindowAggregateProcessor(options);
   }
-
-  get windows(): SlidingWindows {
-    return this.options.windows;
-  }
-
-  get storeName(): string {
-    return this.options.storeName;
-  }
-
-  enableSendingOldValues(): void {
-    this.sendOldValues = true;
-  }
-
-  readonly get: ProcessorSupplier<K, V, Windowed<K>, Change<VAgg>> = () =>
-    new SlidingWindowAggregateProcessor({ ...this.options, sendOldValues: this.sendOldValues });
 }
 
 /** Sliding window aggregation as a processor supplier. */

@@ -4,18 +4,13 @@
 // store's: retention measured from the observed stream time (the largest session end put), sessions
 // of a key by end then start descending, the same changelog bytes. Expired sessions are hidden from
 // reads at once and deleted in bulk as stream time moves on (one DELETE per purge interval).
-import type { StatementSync } from "node:sqlite";
-import type { Serde, SerdeContext } from "../serdes.ts";
-import type { ChangelogRecord, ChangelogSink, KeyValue, StoreContext, Windowed } from "./store.ts";
-import type { InMemorySessionStoreOptions, TimeOrderedSessionStore } from "./in-memory-session-store.ts";
-import { WindowedStoreBuilder } from "./in-memory-window-store.ts";
-import { parseSessionKey, sessionKeyBytes } from "./window-key-schema.ts";
-import { bytesColumn, chunkedRows, integerColumn, PersistentDatabase } from "./persistent-database.ts";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import type { KeyValue, ChangelogRecord, StoreContext, Windowed } from "./store.ts";
+import { SessionStoreBase, type SessionStoreOptions } from "./session-store-base.ts";
+import { windowedStoreBuilder, type WindowedStoreBuilder } from "./windowed-store-builder.ts";
+import { bytesColumn, chunkedRows, integerColumn } from "./persistent-database.ts";
 import type { Row } from "./persistent-database.ts";
-
-const SCAN_CHUNK_ROWS = 256;
-const PURGE_INTERVAL_MS_MIN = 1;
-const PURGE_INTERVAL_MS_MAX = 60_000;
+import { META_OBSERVED_STREAM_TIME, SCAN_CHUNK_ROWS, WindowedDatabase } from "./persistent-windowed.ts";
 
 // Start descending within a key and end: the order Kafka's session stores return.
 const SCHEMA = `
@@ -25,10 +20,8 @@ const SCHEMA = `
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS sessions_by_end ON sessions (end_ms, k, start_ms DESC);`;
 
-const META_OBSERVED_STREAM_TIME = "observed_stream_time_ms";
-
 /** The in-memory session store's options, so `Stores` can pick either kind with the same ones. */
-export type PersistentSessionStoreOptions<K, V> = InMemorySessionStoreOptions<K, V>;
+export type PersistentSessionStoreOptions<K, V> = SessionStoreOptions<K, V>;
 
 interface SessionStatements {
   readonly get: StatementSync;
@@ -41,213 +34,86 @@ interface SessionStatements {
   readonly byEndNext: StatementSync;
 }
 
-function validate(options: PersistentSessionStoreOptions<unknown, unknown>): void {
-  if (!Number.isSafeInteger(options.retentionMs) || options.retentionMs < 0) {
-    throw new RangeError(`retentionMs must be a non-negative integer, got ${options.retentionMs}`);
-  }
-}
-
-export class PersistentSessionStore<K, V> implements TimeOrderedSessionStore<K, V> {
-  readonly name: string;
+export class PersistentSessionStore<K, V> extends SessionStoreBase<K, V> {
   readonly persistent = true;
-  readonly retentionMs: number;
-  private readonly keySerde: Serde<K>;
-  private readonly valueSerde: Serde<V>;
-  private readonly purgeIntervalMs: number;
-  private serdeContext: SerdeContext;
-  private changelog: ChangelogSink | undefined;
-  private recordTimestampMs: (() => number) | undefined;
-  private database: PersistentDatabase | undefined;
-  private statements: SessionStatements | undefined;
-  private observedStreamTimeMs = -1;
-  private purgedBeforeMs = Number.MIN_SAFE_INTEGER;
-  private expiredDropped = 0;
+  private readonly store: WindowedDatabase<SessionStatements>;
 
   constructor(options: PersistentSessionStoreOptions<K, V>) {
-    validate(options);
-    this.name = options.name;
-    this.retentionMs = options.retentionMs;
-    this.keySerde = options.keySerde;
-    this.valueSerde = options.valueSerde;
-    this.purgeIntervalMs = Math.min(
-      PURGE_INTERVAL_MS_MAX,
-      Math.max(PURGE_INTERVAL_MS_MIN, Math.floor(options.retentionMs / 2)),
-    );
-    this.serdeContext = { topic: options.name, headers: [] };
+    super(options);
+    this.store = new WindowedDatabase(options.name, options.retentionMs);
   }
 
-  init(context: StoreContext): void {
-    if (this.database !== undefined && !this.database.isClosed) throw new Error(`store ${this.name} is already open`);
-    this.changelog = context.changelog;
-    this.recordTimestampMs = context.recordTimestampMs;
-    this.serdeContext = { topic: `${context.applicationId}-${this.name}-changelog`, headers: [] };
-    const database = new PersistentDatabase({
-      storeName: this.name,
-      stateDir: context.stateDir,
-      logged: context.changelog !== undefined,
-      schema: SCHEMA,
-      tables: ["sessions"],
-    });
-    const db = database.db;
-    const columns = "SELECT k, end_ms, start_ms, v FROM sessions WHERE";
-    const order = `ORDER BY end_ms, k, start_ms DESC LIMIT ${SCAN_CHUNK_ROWS}`;
-    this.statements = {
-      get: db.prepare("SELECT v FROM sessions WHERE k = ? AND end_ms = ? AND start_ms = ?"),
-      put: db.prepare(
-        "INSERT INTO sessions (k, end_ms, start_ms, v) VALUES (?, ?, ?, ?) ON CONFLICT (k, end_ms, start_ms) DO UPDATE SET v = excluded.v",
-      ),
-      delete: db.prepare("DELETE FROM sessions WHERE k = ? AND end_ms = ? AND start_ms = ?"),
-      purge: db.prepare("DELETE FROM sessions WHERE end_ms < ?"),
-      findKey: db.prepare(
-        "SELECT end_ms, start_ms, v FROM sessions WHERE k = ? AND end_ms >= ? AND start_ms <= ? ORDER BY end_ms, start_ms DESC",
-      ),
-      backwardFindKey: db.prepare(
-        "SELECT end_ms, start_ms, v FROM sessions WHERE k = ? AND end_ms >= ? AND start_ms <= ? ORDER BY end_ms DESC, start_ms",
-      ),
-      byEndFirst: db.prepare(`${columns} end_ms >= ? AND end_ms <= ? ${order}`),
-      // After the cursor row (end, key, start) in (end, key, start descending) order.
-      byEndNext: db.prepare(
-        `${columns} (end_ms, k) >= (?, ?) AND NOT (end_ms = ? AND k = ? AND start_ms >= ?) AND end_ms <= ? ${order}`,
-      ),
-    };
-    this.database = database;
+  override init(context: StoreContext): void {
+    const database = this.store.open(context, { schema: SCHEMA, table: "sessions", prepare: prepareStatements });
+    super.init(context);
     this.observedStreamTimeMs = database.readMeta(META_OBSERVED_STREAM_TIME) ?? -1;
-    this.purgedBeforeMs = Number.MIN_SAFE_INTEGER;
     database.beforeCommit = () => database.writeMeta(META_OBSERVED_STREAM_TIME, this.observedStreamTimeMs);
   }
 
-  /** Sessions dropped because they had already expired when put (Kafka's dropped-records sensor). */
-  get expiredRecordsDropped(): number {
-    return this.expiredDropped;
-  }
-
-  /** The largest session end put so far (-1 before any): what retention is measured from; kept across restarts. */
-  get observedStreamTime(): number {
-    return this.observedStreamTimeMs;
-  }
-
-  put(session: Windowed<K>, value: V): void {
-    const keyBytes = this.keySerde.serialize(session.key, this.serdeContext);
-    const valueBytes = this.valueSerde.serialize(value, this.serdeContext);
-    const { startMs, endMs } = session.window;
-    // Logged even when dropped as expired, as Kafka's logging layer does (a restore drops it again).
-    this.applyPut(keyBytes, startMs, endMs, valueBytes);
-    this.log(keyBytes, startMs, endMs, valueBytes);
-  }
-
-  remove(session: Windowed<K>): void {
-    const keyBytes = this.keySerde.serialize(session.key, this.serdeContext);
-    this.applyRemove(keyBytes, session.window.startMs, session.window.endMs);
-    this.log(keyBytes, session.window.startMs, session.window.endMs, null);
-  }
-
   fetchSession(key: K, startMs: number, endMs: number): V | undefined {
-    const statements = this.prepared();
+    const statements = this.store.statements;
     if (endMs < this.minLiveMs()) return undefined;
     const row = statements.get.get(this.keySerde.serialize(key, this.serdeContext), endMs, startMs);
     return row === undefined ? undefined : this.valueSerde.deserialize(bytesColumn(row, "v"), this.serdeContext);
   }
 
-  /** Sessions of `key` ending at or after `earliestEndMs` and starting at or before `latestStartMs`: by end, then start descending. */
-  findSessions(key: K, earliestEndMs: number, latestStartMs: number): KeyValue<Windowed<K>, V>[] {
-    return this.findKeySessions(key, earliestEndMs, latestStartMs, true);
-  }
-
-  backwardFindSessions(key: K, earliestEndMs: number, latestStartMs: number): KeyValue<Windowed<K>, V>[] {
-    return this.findKeySessions(key, earliestEndMs, latestStartMs, false);
-  }
-
-  /** Every session of `key`. */
-  fetch(key: K): KeyValue<Windowed<K>, V>[] {
-    return this.findKeySessions(key, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true);
-  }
-
-  /** Sessions of every key ending in [earliestEndMs, latestEndMs]: by end, then key bytes, then start descending. */
-  findSessionsByEndTime(earliestEndMs: number, latestEndMs: number): Iterable<KeyValue<Windowed<K>, V>> {
-    return this.scanByEnd(earliestEndMs, latestEndMs);
-  }
-
-  /** Every session, by end, then key bytes, then start descending. */
-  all(): Iterable<KeyValue<Windowed<K>, V>> {
-    return this.scanByEnd(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-  }
-
-  restore(records: readonly ChangelogRecord[]): void {
-    const database = this.open();
-    for (const record of records) {
-      const parsed = parseSessionKey(record.key);
-      if (record.value === null) this.applyRemove(parsed.keyBytes, parsed.startMs, parsed.endMs);
-      else this.applyPut(parsed.keyBytes, parsed.startMs, parsed.endMs, record.value);
-    }
+  override restore(records: readonly ChangelogRecord[]): void {
+    const database = this.store.db;
+    super.restore(records);
     database.restored();
   }
 
   restoredOffset(): number | undefined {
-    return this.open().restoredOffset();
+    return this.store.db.restoredOffset();
   }
 
   checkpoint(changelogOffset: number): void {
-    this.open().checkpoint(changelogOffset);
+    this.store.db.checkpoint(changelogOffset);
   }
 
   flush(): void {
-    this.open().flush();
+    this.store.db.flush();
   }
 
   close(): void {
-    this.database?.close();
-    this.statements = undefined;
+    this.store.close();
   }
 
   private minLiveMs(): number {
     return this.observedStreamTimeMs - this.retentionMs + 1;
   }
 
-  private log(keyBytes: Uint8Array, startMs: number, endMs: number, valueBytes: Uint8Array | null): void {
-    if (this.changelog === undefined) return;
-    this.changelog({
-      key: sessionKeyBytes(keyBytes, startMs, endMs),
-      value: valueBytes,
-      // Kafka stamps the timestamp of the record being processed; outside a task, the session end.
-      timestampMs: this.recordTimestampMs?.() ?? endMs,
-    });
-  }
-
-  /** Applies a put; false when dropped because the session had expired. */
-  private applyPut(keyBytes: Uint8Array, startMs: number, endMs: number, valueBytes: Uint8Array): boolean {
-    const statements = this.prepared();
-    const database = this.open();
+  protected applyPut(keyBytes: Uint8Array, startMs: number, endMs: number, valueBytes: Uint8Array): boolean {
+    const statements = this.store.statements;
+    const database = this.store.db;
     this.observedStreamTimeMs = Math.max(this.observedStreamTimeMs, endMs);
-    if (endMs < this.minLiveMs()) {
+    const minLiveMs = this.minLiveMs();
+    if (endMs < minLiveMs) {
       this.expiredDropped += 1;
       return false;
     }
     database.beginWrite();
-    this.purgeExpired(statements);
+    if (this.store.purgeDue(minLiveMs)) {
+      statements.purge.run(minLiveMs);
+      this.store.purged(minLiveMs);
+    }
     statements.put.run(keyBytes, endMs, startMs, valueBytes);
     return true;
   }
 
-  private applyRemove(keyBytes: Uint8Array, startMs: number, endMs: number): void {
-    const statements = this.prepared();
-    this.open().beginWrite();
+  protected applyRemove(keyBytes: Uint8Array, startMs: number, endMs: number): void {
+    const statements = this.store.statements;
+    this.store.db.beginWrite();
     statements.delete.run(keyBytes, endMs, startMs);
   }
 
-  private purgeExpired(statements: SessionStatements): void {
-    const minLiveMs = this.minLiveMs();
-    if (minLiveMs - this.purgedBeforeMs < this.purgeIntervalMs) return;
-    statements.purge.run(minLiveMs);
-    this.purgedBeforeMs = minLiveMs;
-  }
-
-  private findKeySessions(
+  protected findKeySessions(
     key: K,
     earliestEndMs: number,
     latestStartMs: number,
     forward: boolean,
   ): KeyValue<Windowed<K>, V>[] {
-    const statements = this.prepared();
+    const statements = this.store.statements;
     const keyBytes = this.keySerde.serialize(key, this.serdeContext);
     const statement = forward ? statements.findKey : statements.backwardFindKey;
     const rows = statement.all(keyBytes, Math.max(earliestEndMs, this.minLiveMs()), latestStartMs);
@@ -260,8 +126,8 @@ export class PersistentSessionStore<K, V> implements TimeOrderedSessionStore<K, 
     }));
   }
 
-  private *scanByEnd(earliestEndMs: number, latestEndMs: number): Generator<KeyValue<Windowed<K>, V>> {
-    const statements = this.prepared();
+  protected *scanByEnd(earliestEndMs: number, latestEndMs: number): Generator<KeyValue<Windowed<K>, V>> {
+    const statements = this.store.statements;
     const minMs = Math.max(earliestEndMs, this.minLiveMs());
     if (latestEndMs < minMs) return;
     const rows = chunkedRows(SCAN_CHUNK_ROWS, (after: Row | undefined) => {
@@ -280,17 +146,30 @@ export class PersistentSessionStore<K, V> implements TimeOrderedSessionStore<K, 
       };
     }
   }
+}
 
-  private open(): PersistentDatabase {
-    if (this.database === undefined || this.database.isClosed) throw new Error(`store ${this.name} is not open`);
-    return this.database;
-  }
-
-  private prepared(): SessionStatements {
-    this.open();
-    if (this.statements === undefined) throw new Error(`store ${this.name} is not open`);
-    return this.statements;
-  }
+function prepareStatements(db: DatabaseSync): SessionStatements {
+  const columns = "SELECT k, end_ms, start_ms, v FROM sessions WHERE";
+  const order = `ORDER BY end_ms, k, start_ms DESC LIMIT ${SCAN_CHUNK_ROWS}`;
+  return {
+    get: db.prepare("SELECT v FROM sessions WHERE k = ? AND end_ms = ? AND start_ms = ?"),
+    put: db.prepare(
+      "INSERT INTO sessions (k, end_ms, start_ms, v) VALUES (?, ?, ?, ?) ON CONFLICT (k, end_ms, start_ms) DO UPDATE SET v = excluded.v",
+    ),
+    delete: db.prepare("DELETE FROM sessions WHERE k = ? AND end_ms = ? AND start_ms = ?"),
+    purge: db.prepare("DELETE FROM sessions WHERE end_ms < ?"),
+    findKey: db.prepare(
+      "SELECT end_ms, start_ms, v FROM sessions WHERE k = ? AND end_ms >= ? AND start_ms <= ? ORDER BY end_ms, start_ms DESC",
+    ),
+    backwardFindKey: db.prepare(
+      "SELECT end_ms, start_ms, v FROM sessions WHERE k = ? AND end_ms >= ? AND start_ms <= ? ORDER BY end_ms DESC, start_ms",
+    ),
+    byEndFirst: db.prepare(`${columns} end_ms >= ? AND end_ms <= ? ${order}`),
+    // After the cursor row (end, key, start) in (end, key, start descending) order.
+    byEndNext: db.prepare(
+      `${columns} (end_ms, k) >= (?, ?) AND NOT (end_ms = ? AND k = ? AND start_ms >= ?) AND end_ms <= ? ${order}`,
+    ),
+  };
 }
 
 /**
@@ -301,10 +180,5 @@ export class PersistentSessionStore<K, V> implements TimeOrderedSessionStore<K, 
 export function persistentSessionStore<K, V>(
   options: PersistentSessionStoreOptions<K, V>,
 ): WindowedStoreBuilder<PersistentSessionStore<K, V>> {
-  validate(options); // when the topology is built
-  return new WindowedStoreBuilder({
-    name: options.name,
-    retentionMs: options.retentionMs,
-    create: () => new PersistentSessionStore(options),
-  });
+  return windowedStoreBuilder(options, () => new PersistentSessionStore(options));
 }
