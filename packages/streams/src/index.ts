@@ -77,8 +77,11 @@ export { GlobalKTable, KTable } from "./dsl/ktable.ts";
 export { KGroupedStream } from "./dsl/kgrouped-stream.ts";
 export { KGroupedTable } from "./dsl/kgrouped-table.ts";
 export type { Consumed, Grouped, Materialized, Named, Produced, Repartitioned } from "./dsl/options.ts";
+export type { ForeignKeyExtractor, TableJoined } from "./dsl/table-join-options.ts";
 export { changeSerde, type Change } from "./processors/change.ts";
 export { EmitStrategy, SessionWindows, SlidingWindows, TimeWindows } from "./dsl/windows.ts";
+export { JoinWindows } from "./dsl/join-windows.ts";
+export type { GlobalValueJoiner, Joined, StreamJoined, ValueJoiner } from "./dsl/join-options.ts";
 export { SessionWindowedKStream, TimeWindowedKStream, type WindowedMaterialized } from "./dsl/windowed-streams.ts";
 export { sessionWindowedSerde, timeWindowedSerde } from "./state/window-key-schema.ts";
 

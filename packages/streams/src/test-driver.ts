@@ -7,6 +7,7 @@
 // the test advances it. Everything is synchronous and deterministic.
 import { silentLogger, type Logger } from "./logger.ts";
 import { partitionForKey } from "./murmur2.ts";
+import { OUTER_JOIN_EMIT_INTERVAL_CONFIG } from "./processors/stream-stream-join.ts";
 import { EMIT_INTERVAL_CONFIG } from "./processors/window-aggregation.ts";
 import type { Headers } from "./record.ts";
 import type {
@@ -218,8 +219,8 @@ export class TopologyTestDriver {
     this.plan = topology.plan(options.applicationId ?? "topology-test-driver", {
       deserializationErrorHandler: options.deserializationErrorHandler ?? "log-and-fail",
       logger: options.logger ?? silentLogger,
-      // As Kafka's TopologyTestDriver: emit-final windows are looked for on every record.
-      appConfigs: { [EMIT_INTERVAL_CONFIG]: "0", ...options.appConfigs },
+      // As Kafka's TopologyTestDriver: emit-final windows and unmatched outer-join records are looked for on every record.
+      appConfigs: { [EMIT_INTERVAL_CONFIG]: "0", [OUTER_JOIN_EMIT_INTERVAL_CONFIG]: "0", ...options.appConfigs },
     });
     const internal = new Set(this.plan.internalTopics.map((spec) => spec.name));
     const userTopics = new Map<string, number>();

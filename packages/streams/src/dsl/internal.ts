@@ -6,6 +6,7 @@ import type { Logger } from "../logger.ts";
 import type { ProcessorSupplier } from "../processor.ts";
 import { passThroughProcessor } from "../processors/stream-processors.ts";
 import type { TableChangeSource } from "../processors/table-processors.ts";
+import type { TableValueGetterSupplier } from "../processors/table-value-getter.ts";
 import type { Serde } from "../serdes.ts";
 import type { KeyValueStore, StateStore, StoreBuilder } from "../state/store.ts";
 import { Stores, type StoreType } from "../state/stores.ts";
@@ -138,6 +139,13 @@ export interface TableInternals<K, V> {
   readonly changes: TableChangeSource & { readonly storeName: string | undefined };
   /** The store name users can query, when materialized under a name they gave. */
   readonly queryableStoreName: string | undefined;
+  /**
+   * How joins read this table's rows (Kafka's valueGetterSupplier; may materialize the table).
+   * Absent: from the store named by `changes`, materializing a source table first.
+   */
+  readonly valueGetter?: (() => TableValueGetterSupplier<K, V>) | undefined;
+  /** The source nodes the table's partitions come from (Kafka's subTopologySourceNodes); absent: its ancestors' sources. */
+  readonly sourceNodes?: readonly string[] | undefined;
 }
 
 /** A KTable over the Change records that `internals.name` forwards (aggregations, windowed aggregations). */

@@ -27,9 +27,12 @@ import {
   timestampedStoreBuilder,
   type DslContext,
 } from "./internal.ts";
+import type { GlobalValueJoiner, Joined, StreamJoined, ValueJoiner } from "./join-options.ts";
+import { JoinWindows } from "./join-windows.ts";
 import { KGroupedStream } from "./kgrouped-stream.ts";
-import { KTable } from "./ktable.ts";
+import { GlobalKTable, KTable } from "./ktable.ts";
 import type { Grouped, Materialized, Named, Produced, Repartitioned } from "./options.ts";
+import { streamGlobalTableJoin, streamStreamJoin, streamTableJoin } from "./stream-joins.ts";
 
 export interface StreamInternals<K, V> {
   readonly dsl: DslContext;
@@ -283,6 +286,120 @@ export class KStream<K, V> {
       repartitionRequired: true,
       groupedName: options.name,
     });
+  }
+
+  /**
+   * Inner joins (Kafka's KStream.join). With a stream: records with the same key whose timestamps
+   * are within `windows` join (both sides are buffered in window stores; the result has the larger
+   * timestamp). With a table: each record joins the table's current row for its key, if any. With
+   * a global table: each record joins the row of the key `keySelector` picks. Records with a null
+   * key or value are dropped. A side whose key changed is repartitioned first. The joiner gets the
+   * key last: `(value, other) => …` or `(value, other, key) => …`.
+   */
+  join<VO, VR>(
+    other: KStream<K, VO>,
+    joiner: ValueJoiner<NonNullable<K>, NonNullable<V>, NonNullable<VO>, VR>,
+    windows: JoinWindows,
+    options?: StreamJoined<NonNullable<K>, NonNullable<V>, NonNullable<VO>>,
+  ): KStream<K, VR>;
+  join<VT, VR>(
+    table: KTable<NonNullable<K>, VT>,
+    joiner: ValueJoiner<NonNullable<K>, NonNullable<V>, VT, VR>,
+    options?: Joined<NonNullable<K>, NonNullable<V>, VT>,
+  ): KStream<K, VR>;
+  join<KG, VG, VR>(
+    globalTable: GlobalKTable<KG, VG>,
+    keySelector: (key: K, value: V) => KG | null | undefined,
+    joiner: GlobalValueJoiner<K, NonNullable<V>, KG, VG, VR>,
+    options?: Named,
+  ): KStream<K, VR>;
+  join(other: unknown, second: unknown, third?: unknown, fourth?: unknown): unknown {
+    return this.#join(other, second, third, fourth, { leftOuter: false, rightOuter: false });
+  }
+
+  /**
+   * Left joins (Kafka's KStream.leftJoin): like join, but a record that joins nothing is emitted
+   * with null for the other side — for a stream–stream join only once its window has closed (after
+   * the grace period), so it is not emitted if a matching record arrives in time. Records with a
+   * null key are passed on at once, joined with null (Kafka ≥ 3.7).
+   */
+  leftJoin<VO, VR>(
+    other: KStream<K, VO>,
+    joiner: ValueJoiner<K, NonNullable<V>, NonNullable<VO> | null, VR>,
+    windows: JoinWindows,
+    options?: StreamJoined<NonNullable<K>, NonNullable<V>, NonNullable<VO>>,
+  ): KStream<K, VR>;
+  leftJoin<VT, VR>(
+    table: KTable<NonNullable<K>, VT>,
+    joiner: ValueJoiner<K, NonNullable<V>, VT | null, VR>,
+    options?: Joined<NonNullable<K>, NonNullable<V>, VT>,
+  ): KStream<K, VR>;
+  leftJoin<KG, VG, VR>(
+    globalTable: GlobalKTable<KG, VG>,
+    keySelector: (key: K, value: V) => KG | null | undefined,
+    joiner: GlobalValueJoiner<K, NonNullable<V>, KG | null, VG | null, VR>,
+    options?: Named,
+  ): KStream<K, VR>;
+  leftJoin(other: unknown, second: unknown, third?: unknown, fourth?: unknown): unknown {
+    return this.#join(other, second, third, fourth, { leftOuter: true, rightOuter: false });
+  }
+
+  /**
+   * Outer join with another stream (Kafka's KStream.outerJoin): records of either side that join
+   * nothing within the window are emitted, once the window has closed, with null for the other side.
+   */
+  outerJoin<VO, VR>(
+    other: KStream<K, VO>,
+    joiner: ValueJoiner<K, NonNullable<V> | null, NonNullable<VO> | null, VR>,
+    windows: JoinWindows,
+    options: StreamJoined<NonNullable<K>, NonNullable<V>, NonNullable<VO>> = {},
+  ): KStream<K, VR> {
+    return this.#join(other, joiner, windows, options, { leftOuter: true, rightOuter: true }) as KStream<K, VR>;
+  }
+
+  #join(
+    other: unknown,
+    second: unknown,
+    third: unknown,
+    fourth: unknown,
+    kind: { readonly leftOuter: boolean; readonly rightOuter: boolean },
+  ): KStream<unknown, unknown> {
+    const internals = this.internals as StreamInternals<unknown, unknown>;
+    type Joiner = (value: unknown, other: unknown, key: unknown, otherKey?: unknown) => unknown;
+    if (other instanceof KStream) {
+      if (!(third instanceof JoinWindows)) throw new TypeError("a stream–stream join needs JoinWindows");
+      const joiner = second as Joiner;
+      return streamStreamJoin(
+        internals,
+        other.internals as StreamInternals<unknown, unknown>,
+        (key, left, right) => joiner(left, right, key),
+        third,
+        (fourth ?? {}) as never,
+        kind,
+      );
+    }
+    if (other instanceof KTable) {
+      const joiner = second as Joiner;
+      return streamTableJoin(
+        internals,
+        other as never,
+        (key, value, tableValue) => joiner(value, tableValue, key),
+        (third ?? {}) as never,
+        kind.leftOuter,
+      );
+    }
+    if (other instanceof GlobalKTable) {
+      const joiner = third as Joiner;
+      return streamGlobalTableJoin(
+        internals,
+        other as never,
+        second as (key: unknown, value: unknown) => unknown,
+        (key, value, globalValue, globalKey) => joiner(value, globalValue, key, globalKey),
+        (fourth ?? {}) as Named,
+        kind.leftOuter,
+      );
+    }
+    throw new TypeError("join needs a KStream, a KTable or a GlobalKTable");
   }
 
   #stateless<KR, VR>(

@@ -8,6 +8,7 @@ import {
   tableRepartitionMapProcessor,
   tableToStreamProcessor,
 } from "../processors/table-processors.ts";
+import { derivedValueGetter, storeValueGetter } from "../processors/table-value-getter.ts";
 import type { Serde } from "../serdes.ts";
 import type { KeyValue } from "../state/store.ts";
 import {
@@ -19,7 +20,10 @@ import {
 } from "./internal.ts";
 import { KGroupedTable } from "./kgrouped-table.ts";
 import { KStream } from "./kstream.ts";
+import { foreignKeyJoin } from "./foreign-key-join.ts";
 import type { Grouped, Materialized, Named } from "./options.ts";
+import { foreignKeyFunction, type ForeignKeyExtractor, type TableJoined } from "./table-join-options.ts";
+import { joinTables, sideJoiner, tableValueGetter } from "./table-joins.ts";
 
 /** True when the options carry Materialized fields (Kafka then burns a store-name index even without a name). */
 export function hasMaterialized(options: Materialized<unknown, unknown>): boolean {
@@ -87,6 +91,14 @@ export class KTable<K, V> {
       valueSerde: options.value,
       changes: state,
       queryableStoreName: options.storeName,
+      valueGetter: () =>
+        state.storeName !== undefined
+          ? storeValueGetter(state.storeName)
+          : derivedValueGetter(tableValueGetter(this.internals), (key, row) => {
+              const value = mapper(row.value, key) ?? undefined;
+              return value === undefined ? undefined : { value, timestampMs: row.timestampMs };
+            }),
+      sourceNodes: this.internals.sourceNodes,
     });
   }
 
@@ -126,6 +138,102 @@ export class KTable<K, V> {
     });
   }
 
+  /**
+   * Foreign-key join (Kafka's KIP-213): each row joins the row of `other` whose key
+   * `foreignKey` extracts from it; rows without a foreign key or a matching row are left out.
+   * Needs the serdes of both tables (left key and value, right key and value).
+   */
+  join<KO, VO, VR>(
+    other: KTable<KO, VO>,
+    foreignKey: ForeignKeyExtractor<K, V, KO>,
+    joiner: (value: V, foreignValue: VO) => VR | null | undefined,
+    options?: TableJoined & Materialized<K, NonNullable<VR>>,
+  ): KTable<K, NonNullable<VR>>;
+  /** Inner join on the key: a row for each key both tables have; a key losing either side is deleted. */
+  join<VO, VR>(
+    other: KTable<K, VO>,
+    joiner: (value: V, otherValue: VO) => VR | null | undefined,
+    options?: Named & Materialized<K, NonNullable<VR>>,
+  ): KTable<K, NonNullable<VR>>;
+  join<KO, VO, VR>(
+    other: KTable<KO, VO>,
+    second: ForeignKeyExtractor<K, V, KO> | ((value: V, otherValue: VO) => VR | null | undefined),
+    third?: ((value: V, otherValue: VO) => VR | null | undefined) | (Named & Materialized<K, NonNullable<VR>>),
+    fourth?: TableJoined & Materialized<K, NonNullable<VR>>,
+  ): KTable<K, NonNullable<VR>> {
+    return this.#join(false, other, second, third, fourth);
+  }
+
+  /**
+   * Foreign-key left join: every row of this table, joined with the row of `other` its foreign
+   * key names, or with null when there is none (or no foreign key).
+   */
+  leftJoin<KO, VO, VR>(
+    other: KTable<KO, VO>,
+    foreignKey: ForeignKeyExtractor<K, V, KO>,
+    joiner: (value: V, foreignValue: VO | null) => VR | null | undefined,
+    options?: TableJoined & Materialized<K, NonNullable<VR>>,
+  ): KTable<K, NonNullable<VR>>;
+  /** Left join on the key: a row for each key of this table, joined with null when `other` lacks it. */
+  leftJoin<VO, VR>(
+    other: KTable<K, VO>,
+    joiner: (value: V, otherValue: VO | null) => VR | null | undefined,
+    options?: Named & Materialized<K, NonNullable<VR>>,
+  ): KTable<K, NonNullable<VR>>;
+  leftJoin<KO, VO, VR>(
+    other: KTable<KO, VO>,
+    second: ForeignKeyExtractor<K, V, KO> | ((value: V, otherValue: VO | null) => VR | null | undefined),
+    third?: ((value: V, otherValue: VO | null) => VR | null | undefined) | (Named & Materialized<K, NonNullable<VR>>),
+    fourth?: TableJoined & Materialized<K, NonNullable<VR>>,
+  ): KTable<K, NonNullable<VR>> {
+    return this.#join(true, other, second, third, fourth);
+  }
+
+  /** Outer join on the key: a row for each key either table has, the missing side as null. */
+  outerJoin<VO, VR>(
+    other: KTable<K, VO>,
+    joiner: (value: V | null, otherValue: VO | null) => VR | null | undefined,
+    options: Named & Materialized<K, NonNullable<VR>> = {},
+  ): KTable<K, NonNullable<VR>> {
+    return joinTables<K, V, VO, NonNullable<VR>>({
+      left: this.internals,
+      right: other.internals,
+      kind: "outer",
+      joiner: sideJoiner(joiner),
+      options,
+    });
+  }
+
+  #join<KO, VO, VR>(
+    leftJoin: boolean,
+    other: KTable<KO, VO>,
+    second: ForeignKeyExtractor<K, V, KO> | ((value: V, otherValue: VO) => VR | null | undefined),
+    third:
+      ((value: V, otherValue: VO) => VR | null | undefined) | (Named & Materialized<K, NonNullable<VR>>) | undefined,
+    fourth: (TableJoined & Materialized<K, NonNullable<VR>>) | undefined,
+  ): KTable<K, NonNullable<VR>> {
+    // Inner joins never call the joiner with a missing side.
+    const joiner = (fn: (value: V, otherValue: VO) => VR | null | undefined) =>
+      sideJoiner<V, VO, VR>(fn as (value: V | null, otherValue: VO | null) => VR | null | undefined);
+    if (typeof third === "function") {
+      return foreignKeyJoin<K, V, KO, VO, NonNullable<VR>>({
+        left: this.internals,
+        right: other.internals,
+        foreignKey: foreignKeyFunction(second as ForeignKeyExtractor<K, V, KO>),
+        joiner: joiner(third),
+        leftJoin,
+        options: fourth ?? {},
+      });
+    }
+    return joinTables<K, V, VO, NonNullable<VR>>({
+      left: this.internals,
+      right: other.internals as unknown as TableInternals<K, VO>,
+      kind: leftJoin ? "left" : "inner",
+      joiner: joiner(second as (value: V, otherValue: VO) => VR | null | undefined),
+      options: third ?? {},
+    });
+  }
+
   #filter(predicate: (key: K, value: V) => boolean, not: boolean, options: Named & Materialized<K, V>): KTable<K, V> {
     const { dsl } = this.internals;
     if (options.storeName === undefined && hasMaterialized(options)) dsl.newStoreName("KTABLE-FILTER-");
@@ -147,7 +255,21 @@ export class KTable<K, V> {
         name,
       );
     }
-    return new KTable<K, V>({ dsl, name, keySerde, valueSerde, changes: state, queryableStoreName: options.storeName });
+    return new KTable<K, V>({
+      dsl,
+      name,
+      keySerde,
+      valueSerde,
+      changes: state,
+      queryableStoreName: options.storeName,
+      valueGetter: () =>
+        state.storeName !== undefined
+          ? storeValueGetter(state.storeName)
+          : derivedValueGetter(tableValueGetter(this.internals), (key, row) =>
+              predicate(key, row.value) !== not ? row : undefined,
+            ),
+      sourceNodes: this.internals.sourceNodes,
+    });
   }
 }
 

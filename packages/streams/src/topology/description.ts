@@ -188,23 +188,10 @@ export function describeTopology(builder: InternalTopologyBuilder): TopologyDesc
 }
 
 function describeGroup(builder: InternalTopologyBuilder, group: NodeGroup): NodeDescription[] {
-  const members = new Set(group.nodes);
-  const children = builder.children();
-  const successorsOf = (name: string): string[] => (children.get(name) ?? []).filter((child) => members.has(child));
-  // Kafka's node size: 1 + the sizes of its successors (a node reached by two paths counts twice).
-  const sizes = new Map<string, number>();
-  const sizeOf = (name: string): number => {
-    let size = sizes.get(name);
-    if (size === undefined) {
-      size = 1;
-      for (const successor of successorsOf(name)) size += sizeOf(successor);
-      sizes.set(name, size);
-    }
-    return size;
-  };
+  const { predecessorsOf, successorsOf, sizeOf } = connectAsKafka(builder, group);
   const order = (a: string, b: string): number => sizeOf(b) - sizeOf(a) || (a < b ? -1 : a > b ? 1 : 0);
   const describeNode = (node: TopologyNode): NodeDescription => {
-    const successors = successorsOf(node.name).sort(order);
+    const successors = successorsOf(node.name);
     switch (node.kind) {
       case "source":
         return { type: "source", name: node.name, topics: node.topics, predecessors: [], successors };
@@ -212,8 +199,8 @@ function describeGroup(builder: InternalTopologyBuilder, group: NodeGroup): Node
         return {
           type: "processor",
           name: node.name,
-          stores: node.stores,
-          predecessors: [...node.parents].sort(order),
+          stores: javaHashSetOrder(node.stores),
+          predecessors: predecessorsOf(node.name),
           successors,
         };
       case "sink":
@@ -222,7 +209,7 @@ function describeGroup(builder: InternalTopologyBuilder, group: NodeGroup): Node
           name: node.name,
           topic: typeof node.topic === "string" ? node.topic : undefined,
           extractor: typeof node.topic === "string" ? undefined : node.topic.name || "anonymous",
-          predecessors: [...node.parents].sort(order),
+          predecessors: predecessorsOf(node.name),
           successors: [],
         };
     }
@@ -232,4 +219,222 @@ function describeGroup(builder: InternalTopologyBuilder, group: NodeGroup): Node
     .map((name) => builder.nodes.get(name))
     .filter((node): node is TopologyNode => node !== undefined)
     .map(describeNode);
+}
+
+/**
+ * Connects a group's nodes as Kafka's describeSubtopology does, so predecessor and successor lists
+ * come out in Kafka's order: nodes in java.util.HashMap order, each linked to its parents in turn;
+ * a node's size (1 + its successors' sizes, a node reached by two paths counting twice) grows as
+ * links are added, and each list is a java.util.TreeSet ordered by (size descending, name) as the
+ * sizes were when an entry was added — later growth does not reorder it.
+ */
+function connectAsKafka(
+  builder: InternalTopologyBuilder,
+  group: NodeGroup,
+): {
+  readonly predecessorsOf: (name: string) => string[];
+  readonly successorsOf: (name: string) => string[];
+  readonly sizeOf: (name: string) => number;
+} {
+  const members = new Set(group.nodes);
+  const sizes = new Map<string, number>();
+  const sizeOf = (name: string): number => sizes.get(name) ?? 1;
+  const compare = (a: string, b: string): number => sizeOf(b) - sizeOf(a) || (a < b ? -1 : a > b ? 1 : 0);
+  const predecessors = new Map<string, JavaTreeSet>();
+  const successors = new Map<string, JavaTreeSet>();
+  const setOf = (sets: Map<string, JavaTreeSet>, name: string): JavaTreeSet => {
+    let set = sets.get(name);
+    if (set === undefined) {
+      set = new JavaTreeSet(compare);
+      sets.set(name, set);
+    }
+    return set;
+  };
+  const grow = (name: string, delta: number): void => {
+    sizes.set(name, sizeOf(name) + delta);
+    for (const predecessor of predecessors.get(name)?.values() ?? []) grow(predecessor, delta);
+  };
+  for (const name of javaHashMapOrder(group.nodes)) {
+    const node = builder.nodes.get(name);
+    if (node === undefined || node.kind === "source") continue;
+    for (const parent of node.parents) {
+      if (!members.has(parent)) continue;
+      setOf(predecessors, name).add(parent);
+      setOf(successors, parent).add(name);
+      grow(parent, sizeOf(name));
+    }
+  }
+  return {
+    predecessorsOf: (name) => predecessors.get(name)?.values() ?? [],
+    successorsOf: (name) => successors.get(name)?.values() ?? [],
+    sizeOf,
+  };
+}
+
+interface TreeEntry {
+  readonly key: string;
+  left: TreeEntry | undefined;
+  right: TreeEntry | undefined;
+  parent: TreeEntry | undefined;
+  red: boolean;
+}
+
+/**
+ * java.util.TreeSet's red-black tree (TreeMap.put and fixAfterInsertion), so that entries compared
+ * with a comparator whose answers change over time land where Java puts them.
+ */
+class JavaTreeSet {
+  readonly #compare: (a: string, b: string) => number;
+  #root: TreeEntry | undefined;
+
+  constructor(compare: (a: string, b: string) => number) {
+    this.#compare = compare;
+  }
+
+  add(key: string): void {
+    let parent: TreeEntry | undefined;
+    let cmp = 0;
+    for (let t = this.#root; t !== undefined;) {
+      parent = t;
+      cmp = this.#compare(key, t.key);
+      if (cmp < 0) t = t.left;
+      else if (cmp > 0) t = t.right;
+      else return;
+    }
+    const entry: TreeEntry = { key, left: undefined, right: undefined, parent, red: true };
+    if (parent === undefined) {
+      entry.red = false;
+      this.#root = entry;
+      return;
+    }
+    if (cmp < 0) parent.left = entry;
+    else parent.right = entry;
+    this.#fixAfterInsertion(entry);
+  }
+
+  /** In-order: the set's iteration order. */
+  values(): string[] {
+    const out: string[] = [];
+    const visit = (entry: TreeEntry | undefined): void => {
+      if (entry === undefined) return;
+      visit(entry.left);
+      out.push(entry.key);
+      visit(entry.right);
+    };
+    visit(this.#root);
+    return out;
+  }
+
+  #fixAfterInsertion(inserted: TreeEntry): void {
+    let x: TreeEntry | undefined = inserted;
+    const isRed = (e: TreeEntry | undefined): boolean => e?.red === true;
+    const setRed = (e: TreeEntry | undefined, red: boolean): void => {
+      if (e !== undefined) e.red = red;
+    };
+    while (x !== undefined && x !== this.#root && isRed(x.parent)) {
+      const parent: TreeEntry | undefined = x.parent;
+      const grandparent: TreeEntry | undefined = parent?.parent;
+      if (parent === grandparent?.left) {
+        const uncle: TreeEntry | undefined = grandparent?.right;
+        if (isRed(uncle)) {
+          setRed(parent, false);
+          setRed(uncle, false);
+          setRed(grandparent, true);
+          x = grandparent;
+        } else {
+          if (x === parent?.right) {
+            x = parent;
+            this.#rotateLeft(x);
+          }
+          setRed(x?.parent, false);
+          setRed(x?.parent?.parent, true);
+          this.#rotateRight(x?.parent?.parent);
+        }
+      } else {
+        const uncle: TreeEntry | undefined = grandparent?.left;
+        if (isRed(uncle)) {
+          setRed(parent, false);
+          setRed(uncle, false);
+          setRed(grandparent, true);
+          x = grandparent;
+        } else {
+          if (x === parent?.left) {
+            x = parent;
+            this.#rotateRight(x);
+          }
+          setRed(x?.parent, false);
+          setRed(x?.parent?.parent, true);
+          this.#rotateLeft(x?.parent?.parent);
+        }
+      }
+    }
+    setRed(this.#root, false);
+  }
+
+  #rotateLeft(p: TreeEntry | undefined): void {
+    const r = p?.right;
+    if (p === undefined || r === undefined) return;
+    p.right = r.left;
+    if (r.left !== undefined) r.left.parent = p;
+    r.parent = p.parent;
+    if (p.parent === undefined) this.#root = r;
+    else if (p.parent.left === p) p.parent.left = r;
+    else p.parent.right = r;
+    r.left = p;
+    p.parent = r;
+  }
+
+  #rotateRight(p: TreeEntry | undefined): void {
+    const l = p?.left;
+    if (p === undefined || l === undefined) return;
+    p.left = l.right;
+    if (l.right !== undefined) l.right.parent = p;
+    l.parent = p.parent;
+    if (p.parent === undefined) this.#root = l;
+    else if (p.parent.right === p) p.parent.right = l;
+    else p.parent.left = l;
+    l.right = p;
+    p.parent = l;
+  }
+}
+
+/**
+ * Names in the order a java.util.HashMap (or HashSet) filled with them one by one iterates: by
+ * hash bucket of its final table, then in the order they were added.
+ */
+function javaHashMapOrder(names: readonly string[]): string[] {
+  let capacity = 16;
+  while (names.length > capacity * 0.75) capacity *= 2;
+  return byBucket(names, capacity);
+}
+
+function byBucket(names: readonly string[], capacity: number): string[] {
+  const bucketOf = (name: string): number => {
+    const hash = javaStringHash(name);
+    return (hash ^ (hash >>> 16)) & (capacity - 1);
+  };
+  return names
+    .map((name, index) => ({ name, index, bucket: bucketOf(name) }))
+    .sort((a, b) => a.bucket - b.bucket || a.index - b.index)
+    .map((entry) => entry.name);
+}
+
+/** Java's String.hashCode. */
+function javaStringHash(text: string): number {
+  let hash = 0;
+  for (let i = 0; i < text.length; i++) hash = (Math.imul(31, hash) + text.charCodeAt(i)) | 0;
+  return hash;
+}
+
+/**
+ * Names in the order a java.util.HashSet holding them iterates (Kafka keeps a processor's stores in
+ * one and prints it as is): by hash bucket, then in the order they were added.
+ */
+export function javaHashSetOrder(names: readonly string[]): string[] {
+  if (names.length < 2) return [...names];
+  // The table size of `new HashSet<>(collection)`: max(size / 0.75 + 1, 16), rounded up to a power of two.
+  const needed = Math.max(Math.floor(names.length / 0.75) + 1, 16);
+  let capacity = 16;
+  while (capacity < needed) capacity *= 2;
+  return byBucket(names, capacity);
 }

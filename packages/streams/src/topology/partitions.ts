@@ -38,16 +38,20 @@ export function resolvePartitions(
   for (const spec of plan.internalTopics)
     if (typeof spec.partitions === "number") counts.set(spec.name, spec.partitions);
 
-  const sourceMax = (subtopologyId: number): number | undefined => {
+  /** With `knownOnly`, the largest count among the sources known so far (undefined if none is). */
+  const sourceMax = (subtopologyId: number, knownOnly = false): number | undefined => {
     const subtopology = plan.subtopologies.find((s) => s.id === subtopologyId);
     if (subtopology === undefined) throw new TopologyError(`unknown sub-topology ${subtopologyId}`);
     let max = 0;
     for (const topic of subtopology.sourceTopics) {
       const count = counts.get(topic);
-      if (count === undefined) return undefined;
+      if (count === undefined) {
+        if (knownOnly) continue;
+        return undefined;
+      }
       max = Math.max(max, count);
     }
-    return max;
+    return max > 0 ? max : undefined;
   };
 
   // Repartition topics fed by other repartition topics resolve over several rounds.
@@ -62,9 +66,17 @@ export function resolvePartitions(
       return count === undefined;
     });
     if (next.length === pending.length) {
-      throw new TopologyError(
-        `cannot resolve the partitions of ${next.map((spec) => spec.name).join(", ")} (a cycle?)`,
-      );
+      // Repartition topics feeding each other (a foreign-key join's registration and response
+      // topics): as Kafka, take the largest count among the writer's sources known so far.
+      const resolvable = next.find((spec) => sourceMax(spec.partitions.sameAsSubtopology, true) !== undefined);
+      if (resolvable === undefined) {
+        throw new TopologyError(
+          `cannot resolve the partitions of ${next.map((spec) => spec.name).join(", ")} (a cycle?)`,
+        );
+      }
+      counts.set(resolvable.name, sourceMax(resolvable.partitions.sameAsSubtopology, true) as number);
+      pending = next.filter((spec) => spec !== resolvable);
+      continue;
     }
     pending = next;
   }
