@@ -100,3 +100,13 @@ export * from "./runtime/index.ts";
 
 // Persistent stores (node:sqlite) and the state-directory lock
 export { lockStateDirectory, StateDirectoryLockedError } from "./state/persistent-lock.ts";
+
+// Interactive queries over HTTP (routing between instances by application server)
+export {
+  QueryHttpError,
+  queryHopHeader,
+  startQueryServer,
+  type QueryServer,
+  type QueryServerOptions,
+  type QueryStoreOptions,
+} from "./http/query-server.ts";

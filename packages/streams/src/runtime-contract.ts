@@ -93,6 +93,13 @@ export interface TopologyTask {
   /** Flushes stores (before a commit). */
   flush(): void;
   close(): void;
+  /**
+   * Kafka's processor metadata (emit-final's last emitted window close time, by store), which the
+   * runtime keeps in the commit metadata of the task's input partitions. Optional.
+   */
+  processorMetadata?(): ReadonlyMap<string, number>;
+  /** Before initialize(): the processor metadata the last commit kept (the largest value per key across partitions). */
+  restoreProcessorMetadata?(metadata: ReadonlyMap<string, number>): void;
 }
 
 export interface GlobalTask {

@@ -19,6 +19,8 @@ export type StreamsErrorCode =
   /** The application is in a state where the call is not allowed (start twice, cleanUp while running). */
   | "ILLEGAL_STATE"
   | "INVALID_CONFIG"
+  /** An interactive query cannot be answered here now (Kafka's InvalidStateStoreException and subclasses). */
+  | "INVALID_STATE_STORE"
   | "TIMEOUT";
 
 export class StreamsError extends Error {

@@ -2,7 +2,9 @@
 // partition leader), so the runtime owns positions: seek is setting an offset, pause is leaving a
 // partition out. Used by the stream thread (source topics), restoration (changelogs) and the
 // global thread. Records come back as ConsumedRecord; control batches only advance the position.
-import { IS_CONTROL } from "@platformatic/kafka";
+// With read_committed (exactly once), batches of aborted transactions are dropped as Kafka's
+// consumer drops them: by the response's aborted-transaction list and the abort markers.
+import { IS_CONTROL, IS_TRANSACTIONAL } from "@platformatic/kafka";
 import type { Consumer, KafkaRecord, RecordsBatch, fetchV17 } from "@platformatic/kafka";
 import { noHeaders } from "../record.ts";
 import type { Headers } from "../record.ts";
@@ -35,6 +37,42 @@ const logAppendTimeAttribute = 0x08;
 function toHeaders(headers: KafkaRecord["headers"]): Headers {
   if (headers.length === 0) return noHeaders;
   return headers.map(([key, value]) => [key === null ? "" : key.toString("utf8"), value] as const);
+}
+
+/** Control record type of an abort marker (the key is version int16, type int16). */
+const abortMarkerType = 0;
+
+/**
+ * The batches a read_committed consumer sees: a transactional batch is dropped when its producer
+ * has an aborted transaction starting at or before the batch's last offset that no abort marker
+ * has closed yet (the broker lists the aborted transactions overlapping the fetched range).
+ * Control batches are dropped too.
+ */
+export function committedBatches(
+  batches: readonly RecordsBatch[],
+  abortedTransactions: readonly { readonly producerId: bigint; readonly firstOffset: bigint }[] | null,
+): RecordsBatch[] {
+  const pending = [...(abortedTransactions ?? [])].sort((a, b) =>
+    a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0,
+  );
+  let next = 0;
+  const abortedProducers = new Set<bigint>();
+  const kept: RecordsBatch[] = [];
+  for (const batch of batches) {
+    const control = (batch.attributes & IS_CONTROL) !== 0;
+    if ((batch.attributes & IS_TRANSACTIONAL) !== 0 && batch.producerId >= 0n) {
+      const lastOffset = batch.firstOffset + BigInt(batch.lastOffsetDelta);
+      while (next < pending.length && (pending[next]?.firstOffset ?? lastOffset + 1n) <= lastOffset)
+        abortedProducers.add((pending[next++] as { producerId: bigint }).producerId);
+      if (control) {
+        if (batch.records[0]?.key?.readInt16BE(2) === abortMarkerType) abortedProducers.delete(batch.producerId);
+        continue;
+      }
+      if (abortedProducers.has(batch.producerId)) continue;
+    }
+    if (!control) kept.push(batch);
+  }
+  return kept;
 }
 
 function toRecords(
@@ -156,7 +194,16 @@ export class Fetcher {
           fetched.push({
             topic,
             partition,
-            records: outOfRange ? [] : toRecords(topic, partition, batches, fromOffset),
+            records: outOfRange
+              ? []
+              : toRecords(
+                  topic,
+                  partition,
+                  this.#isolationLevel === 1
+                    ? committedBatches(batches, partitionResponse.abortedTransactions)
+                    : batches,
+                  fromOffset,
+                ),
             nextOffset,
             highWatermark: Number(partitionResponse.highWatermark),
             logStartOffset: Number(partitionResponse.logStartOffset),

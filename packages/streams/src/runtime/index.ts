@@ -17,3 +17,19 @@ export type {
 } from "./options.ts";
 export type { StateListener, StreamsState } from "./state.ts";
 export type { RestoreListener, RestoreProgress } from "./changelog-reader.ts";
+export {
+  InvalidStateStoreError,
+  keyQueryMetadataNotAvailable,
+  unavailableHost,
+  type HostInfo,
+  type InvalidStateStoreReason,
+  type KeyPlacement,
+  type KeyQueryMetadata,
+  type QueryableStoreType,
+  type StoreQueryParameters,
+  type StreamsMetadata,
+  type TaskMetadata,
+  type ThreadMetadata,
+  type TopicPartition,
+} from "./queries.ts";
+export type { QueryableStore, ReadOnlyWindowStoreView } from "./store-views.ts";

@@ -1,14 +1,21 @@
 // The options of a KafkaStreams application (Kafka Streams' StreamsConfig, by our naming rules),
 // their defaults, and validation.
+import { randomUUID } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BaseOptions, GroupOptions, ProduceOptions } from "@platformatic/kafka";
 import type { DeserializationErrorHandler } from "../topology/plan-options.ts";
 import type { Logger } from "../logger.ts";
+import { parseHostInfo } from "./assignor.ts";
 import { StreamsError } from "./errors.ts";
 
-/** `exactly_once_v2` comes with transactions (part 2); the commit path is built so it slots in. */
-export type ProcessingGuarantee = "at_least_once";
+/**
+ * "at_least_once" (default): offsets are committed after the outputs are acknowledged; a crash
+ * processes the records since the last commit again. "exactly_once_v2" (Kafka's EOS v2, KIP-447):
+ * outputs, changelog writes and input offsets commit in one transaction per commit interval, and
+ * input and changelogs are read with read_committed.
+ */
+export type ProcessingGuarantee = "at_least_once" | "exactly_once_v2";
 
 /**
  * What to do when processing throws (Kafka's StreamsUncaughtExceptionHandler): "replace-thread"
@@ -38,6 +45,13 @@ export type ProducerOverrides = ClientOverrides &
      * auto.create.topics.enable).
      */
     readonly maxBlockMs?: number;
+    /**
+     * Kafka's transaction.timeout.ms under exactly_once_v2 (Kafka Streams' default 10000): the
+     * coordinator aborts a transaction left open this long (a crashed instance's). The client
+     * library sends its request `timeout` as the transaction timeout, so this sets both for the
+     * transactional producer.
+     */
+    readonly transactionTimeoutMs?: number;
   };
 
 export interface KafkaStreamsOptions {
@@ -72,6 +86,16 @@ export interface KafkaStreamsOptions {
   readonly logger?: StreamsLogger;
   /** The wall clock for punctuators and commit intervals (tests inject one). */
   readonly nowMs?: () => number;
+  /**
+   * Standby copies of each stateful task's stores kept up to date on other instances from the
+   * changelogs (Kafka's num.standby.replicas, default 0): a task moving there restores only the delta.
+   */
+  readonly numStandbyReplicas?: number;
+  /**
+   * This instance's `host:port` for interactive queries (Kafka's application.server): sent to the
+   * group leader, which tells every instance where each task runs (queryMetadataForKey).
+   */
+  readonly applicationServer?: string;
 }
 
 export interface ResolvedOptions {
@@ -81,6 +105,10 @@ export interface ResolvedOptions {
   readonly stateDir: string;
   readonly commitIntervalMs: number;
   readonly processingGuarantee: ProcessingGuarantee;
+  /** Identifies this KafkaStreams instance (Kafka's process id): part of the transactional id. */
+  readonly processId: string;
+  /** Kafka's transaction.timeout.ms (exactly once). */
+  readonly transactionTimeoutMs: number;
   readonly deserializationErrorHandler: DeserializationErrorHandler;
   readonly uncaughtErrorHandler: (error: unknown) => UncaughtErrorAction;
   readonly replicationFactor: number;
@@ -90,7 +118,7 @@ export interface ResolvedOptions {
   readonly pollMs: number;
   readonly client: ClientOverrides;
   readonly consumer: ConsumerOverrides;
-  /** The producer's options for the client library (without `maxBlockMs`). */
+  /** The producer's options for the client library (without `maxBlockMs` and `transactionTimeoutMs`). */
   readonly producer: ProducerOverrides;
   /** How long a sink topic's metadata may take (Kafka's max.block.ms). */
   readonly maxBlockMs: number;
@@ -98,6 +126,9 @@ export interface ResolvedOptions {
   readonly autoCreateSinkTopics: boolean;
   readonly logger: StreamsLogger;
   readonly nowMs: () => number;
+  readonly numStandbyReplicas: number;
+  /** undefined: not set (this instance takes no part in interactive-query routing). */
+  readonly applicationServer: string | undefined;
 }
 
 /** Warnings and errors as JSON lines on stderr, like the broker's logs. */
@@ -128,15 +159,24 @@ export function resolveOptions(options: KafkaStreamsOptions): ResolvedOptions {
   if (bootstrapBrokers.length === 0 || bootstrapBrokers.some((server) => server === ""))
     throw new StreamsError("INVALID_CONFIG", "bootstrapServers must name at least one host:port");
   const logger = options.logger ?? stderrLogger;
-  const { maxBlockMs, ...producer } = options.producer ?? {};
+  const { maxBlockMs, transactionTimeoutMs, ...producer } = options.producer ?? {};
   const uncaught = options.uncaughtErrorHandler ?? "shutdown-client";
+  const processingGuarantee = options.processingGuarantee ?? "at_least_once";
+  if (processingGuarantee !== "at_least_once" && processingGuarantee !== "exactly_once_v2")
+    throw new StreamsError(
+      "INVALID_CONFIG",
+      `processingGuarantee must be "at_least_once" or "exactly_once_v2", got ${JSON.stringify(processingGuarantee)}`,
+    );
+  const exactlyOnce = processingGuarantee === "exactly_once_v2";
   return {
     applicationId: options.applicationId,
     bootstrapBrokers,
     clientId: options.clientId ?? `${options.applicationId}-${Math.random().toString(36).slice(2, 10)}`,
     stateDir: options.stateDir ?? join(tmpdir(), "samsa-streams"),
-    commitIntervalMs: positiveInteger("commitIntervalMs", options.commitIntervalMs, 30_000),
-    processingGuarantee: options.processingGuarantee ?? "at_least_once",
+    commitIntervalMs: positiveInteger("commitIntervalMs", options.commitIntervalMs, exactlyOnce ? 100 : 30_000),
+    processingGuarantee,
+    processId: randomUUID(),
+    transactionTimeoutMs: positiveInteger("producer.transactionTimeoutMs", transactionTimeoutMs, 10_000),
     deserializationErrorHandler: options.defaultDeserializationErrorHandler ?? "log-and-fail",
     uncaughtErrorHandler: typeof uncaught === "function" ? uncaught : () => uncaught,
     replicationFactor: options.replicationFactor ?? -1,
@@ -155,5 +195,21 @@ export function resolveOptions(options: KafkaStreamsOptions): ResolvedOptions {
     autoCreateSinkTopics: producer.autocreateTopics ?? options.client?.autocreateTopics ?? true,
     logger,
     nowMs: options.nowMs ?? Date.now,
+    numStandbyReplicas: nonNegativeInteger("numStandbyReplicas", options.numStandbyReplicas, 0),
+    applicationServer: applicationServer(options.applicationServer),
   };
+}
+
+function nonNegativeInteger(name: string, value: number | undefined, fallback: number): number {
+  const resolved = value ?? fallback;
+  if (!Number.isSafeInteger(resolved) || resolved < 0)
+    throw new StreamsError("INVALID_CONFIG", `${name} must be a non-negative integer, got ${resolved}`);
+  return resolved;
+}
+
+function applicationServer(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (parseHostInfo(value) === undefined)
+    throw new StreamsError("INVALID_CONFIG", `applicationServer must be host:port, got ${JSON.stringify(value)}`);
+  return value;
 }

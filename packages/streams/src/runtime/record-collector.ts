@@ -2,7 +2,9 @@
 // flight at a time so an idempotent producer keeps their order, and remembers the offset of the
 // last acknowledged record per partition — the changelog offsets stores checkpoint at commit.
 // Kafka Streams' RecordCollector. Keyless records without a partition go round robin; keyed
-// ones to toPositive(murmur2(key)) % partitions, as Kafka's default partitioner does.
+// ones to toPositive(murmur2(key)) % partitions, as Kafka's default partitioner does. Under exactly
+// once the sends go into the thread's transaction, and acknowledged offsets are real record offsets
+// (the broker places transaction markers between transactions; restoring after a checkpoint skips them).
 import type { MessageToProduce, ProduceResult } from "@platformatic/kafka";
 import { toBuffer } from "../bytes.ts";
 import { partitionForKey } from "../murmur2.ts";
@@ -21,6 +23,8 @@ export class RecordCollector {
   readonly #onError: ((error: StreamsError) => void) | undefined;
   #pending: OutgoingRecord[] = [];
   #inFlight: Promise<void> | undefined;
+  /** Bumped by discard(): completions of sends started before it are ignored. */
+  #epoch = 0;
   #error: StreamsError | undefined;
   readonly #acked = new Map<string, number>();
   readonly #roundRobin = new Map<string, number>();
@@ -53,12 +57,15 @@ export class RecordCollector {
   ship(): void {
     if (this.#inFlight !== undefined || this.#pending.length === 0 || this.#error !== undefined) return;
     const batch = this.#pending.splice(0, this.#batchRecordsMax);
-    this.#inFlight = this.#sendBatch(batch).then(
+    const epoch = this.#epoch;
+    this.#inFlight = this.#sendBatch(batch, epoch).then(
       () => {
+        if (epoch !== this.#epoch) return;
         this.#inFlight = undefined;
         this.ship();
       },
       (error: unknown) => {
+        if (epoch !== this.#epoch) return;
         this.#inFlight = undefined;
         const failure =
           error instanceof StreamsError
@@ -97,12 +104,22 @@ export class RecordCollector {
     if ((this.#acked.get(key) ?? -1) < offset) this.#acked.set(key, offset);
   }
 
-  /** Drops buffered records (closing dirty after an error: they were never committed). */
-  discard(): void {
+  /**
+   * Drops buffered records (closing dirty after an error: they were never committed). With
+   * `forgetOffsets` (exactly once, after an abort) also what was acknowledged — offsets in an
+   * aborted transaction — and a send failure, so the thread can go on with new tasks; a send still
+   * in flight is ignored when it completes.
+   */
+  discard(options: { readonly forgetOffsets?: boolean } = {}): void {
     this.#pending = [];
+    if (options.forgetOffsets !== true) return;
+    this.#epoch++;
+    this.#inFlight = undefined;
+    this.#error = undefined;
+    this.#acked.clear();
   }
 
-  async #sendBatch(batch: readonly OutgoingRecord[]): Promise<void> {
+  async #sendBatch(batch: readonly OutgoingRecord[], epoch: number): Promise<void> {
     // Per record, only what the client library needs: no strings or maps keyed by partition.
     let unpartitioned: string[] | undefined;
     for (const record of batch) {
@@ -141,6 +158,7 @@ export class RecordCollector {
       messages[i] = message;
     }
     const result = await this.#send(messages);
+    if (epoch !== this.#epoch) return;
     for (const { topic, partition, offset } of result.offsets ?? []) {
       const count = perTopic.get(topic)?.[partition];
       if (count !== undefined) this.seedAckedOffset(topic, partition, Number(offset) + count - 1);

@@ -6,6 +6,11 @@
 //
 // Commit (at least once): flush tasks (stores may emit) → wait for every send to be acknowledged →
 // commit the input offsets → checkpoint stores with the acknowledged changelog offsets.
+// Exactly once: the same, the sends being in the thread's transaction and the offsets going to it
+// (TxnOffsetCommit with the group generation) before EndTxn; input and changelogs are read
+// read_committed. A fenced commit or send (the group or a newer producer moved the tasks) closes
+// the tasks dirty, aborts, and creates them again from the committed state (Kafka's
+// TaskMigratedException); any other error aborts in close (the uncaught-error policy decides).
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Consumer, Producer } from "@platformatic/kafka";
@@ -15,20 +20,26 @@ import type { StateStore } from "../state/store.ts";
 import {
   assignmentProtocol,
   createPartitionAssigner,
+  decodeAssignmentInfo,
   encodeSubscriptionInfo,
+  parseTaskKey,
   partitionsToTasks,
+  statefulSubtopologies,
   taskKey,
   tasksToPartitions,
 } from "./assignor.ts";
+import type { AssignmentInfo } from "./assignor.ts";
 import { restoreStores } from "./changelog-reader.ts";
 import type { RestoreListener } from "./changelog-reader.ts";
 import { StreamsError, errorMessage } from "./errors.ts";
 import { Fetcher, partitionKey } from "./fetcher.ts";
-import { GroupCommitter } from "./group-commit.ts";
+import { GroupCommitter, decodeCommitMetadata, encodeCommitMetadata, fetchCommittedOffsets } from "./group-commit.ts";
 import type { Committer, OffsetToCommit } from "./group-commit.ts";
 import type { TopicLayout } from "./internal-topics.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { RecordCollector } from "./record-collector.ts";
+import { StreamsTransactions, isMigratedError, transactionalIdOf } from "./transactions.ts";
+import { StandbyTasks } from "./standby-tasks.ts";
 
 export type ThreadSignal = "rebalancing" | "running";
 
@@ -66,6 +77,8 @@ export class StreamThread {
   readonly #restoreFetcher: Fetcher;
   readonly #collector: RecordCollector;
   readonly #committer: Committer;
+  /** Exactly once: the thread's transactional producer (also the committer). */
+  readonly #transactions: StreamsTransactions | undefined;
   readonly #sourceTopics: readonly string[];
   readonly #partitionCounts = new Map<string, number>();
 
@@ -75,13 +88,22 @@ export class StreamThread {
   readonly #positions = new Map<string, number>();
   readonly #taskOfPartition = new Map<string, ActiveTask>();
   #pendingAssignment: TaskId[] | undefined;
+  /** Standby tasks and tasks by application server, from the last assignment (standbys, interactive queries). */
+  readonly #standbys: StandbyTasks;
+  #pendingAssignmentInfo: AssignmentInfo | undefined;
+  #assignmentInfo: AssignmentInfo | undefined;
   #revokeRequested = false;
   #fetchInFlight: Promise<void> | undefined;
   #fetchEpoch = 0;
   #fetchBackoffUntilMs = 0;
   #commitRequested = false;
   #lastCommitMs = 0;
-  readonly #lastCommitted = new Map<string, number>();
+  /** Per source partition: the offset and commit metadata last committed (or read at assignment). */
+  readonly #lastCommitted = new Map<string, { readonly offset: number; readonly metadata: string | null }>();
+  /** The tasks of the last assignment, created again after they were closed as migrated. */
+  #lastAssignment: TaskId[] | undefined;
+  /** A send was fenced (exactly once): the loop closes the tasks as migrated. */
+  #migratedError: unknown;
   #exclusiveTail: Promise<void> = Promise.resolve();
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
@@ -106,8 +128,17 @@ export class StreamThread {
       autocommit: false,
       isolationLevel: 0,
       protocols: [{ ...assignmentProtocol }],
-      protocolsMetadata: async () => encodeSubscriptionInfo({ version: 1, previousTasks: await this.#beforeJoin() }),
-      partitionAssigner: createPartitionAssigner(context.plan.subtopologies),
+      protocolsMetadata: async () => encodeSubscriptionInfo(this.#standbys.subscriptionInfo(await this.#beforeJoin())),
+      partitionAssigner: createPartitionAssigner(context.plan.subtopologies, {
+        numStandbyReplicas: options.numStandbyReplicas,
+        statefulSubtopologies: statefulSubtopologies(context.plan.internalTopics),
+      }),
+    });
+    this.#standbys = new StandbyTasks({
+      options,
+      plan: context.plan,
+      clientPrefix,
+      environment: (id) => this.#environment(id),
     });
     this.#consumer.on("consumer:group:join", (payload) => this.#onAssigned(payload.assignments ?? []));
     // A rejoin that failed for good (after the library's retries) ends the thread.
@@ -129,9 +160,13 @@ export class StreamThread {
       autocreateTopics: false,
     });
     const maxWaitMs = options.pollMs;
+    const exactlyOnce = options.processingGuarantee === "exactly_once_v2";
+    // Exactly once reads input and changelogs read_committed (1).
+    const isolationLevel = exactlyOnce ? 1 : 0;
     this.#fetcher = new Fetcher({
       client: this.#consumer,
       maxWaitMs,
+      isolationLevel,
       ...(options.consumer.maxBytesPerPartition === undefined
         ? {}
         : { partitionMaxBytes: options.consumer.maxBytesPerPartition }),
@@ -142,18 +177,58 @@ export class StreamThread {
     this.#restoreClient.on("error", (error: unknown) =>
       options.logger.log("warn", "restore consumer error", { error: errorMessage(error) }),
     );
-    this.#restoreFetcher = new Fetcher({ client: this.#restoreClient, maxWaitMs });
+    this.#restoreFetcher = new Fetcher({ client: this.#restoreClient, maxWaitMs, isolationLevel });
+    const transactions = exactlyOnce
+      ? new StreamsTransactions({
+          options,
+          clientId: `${clientPrefix}-producer-txn`,
+          // One thread per instance: thread index 1, so a replacement thread reuses the id.
+          transactionalId: transactionalIdOf(options.applicationId, options.processId, 1),
+          consumer: this.#consumer,
+        })
+      : undefined;
+    this.#transactions = transactions;
     this.#collector = new RecordCollector({
-      send: (messages) => this.#producer.send({ messages }),
+      send:
+        transactions === undefined
+          ? (messages) => this.#producer.send({ messages })
+          : (messages) => transactions.send(messages),
       partitionCounts: (topics) => this.#partitionCountsOf(topics),
-      onError: (error) => this.#fail(error),
+      onError: (error) => {
+        if (transactions !== undefined && isMigratedError(error)) {
+          this.#migratedError = error;
+          this.#wakeUp();
+        } else this.#fail(error);
+      },
     });
-    this.#committer = new GroupCommitter({ consumer: this.#consumer });
+    this.#committer = transactions ?? new GroupCommitter({ consumer: this.#consumer });
   }
 
   /** The tasks this thread runs now (for tests and metrics). */
   get taskIds(): TaskId[] {
     return [...this.#tasks.values()].filter((task) => task.initialized).map((task) => task.id);
+  }
+
+  /** This thread's standby tasks (their stores serve interactive queries with stale stores allowed). */
+  get standbyTasks(): StandbyTasks {
+    return this.#standbys;
+  }
+
+  /** What the leader said in the last assignment (standbys, tasks by application server); undefined: nothing. */
+  get assignmentInfo(): AssignmentInfo | undefined {
+    return this.#assignmentInfo;
+  }
+
+  /** Instances of store `name` in running tasks, with their partitions (interactive queries). */
+  activeStoresNamed(name: string): { readonly partition: number; readonly store: StateStore }[] {
+    if (this.#status !== "running") return [];
+    const found: { partition: number; store: StateStore }[] = [];
+    for (const active of this.#tasks.values()) {
+      if (!active.initialized) continue;
+      for (const { store } of active.task.stores)
+        if (store.name === name) found.push({ partition: active.id.partition, store });
+    }
+    return found;
   }
 
   start(): void {
@@ -213,11 +288,9 @@ export class StreamThread {
       try {
         await this.#commit();
       } catch (error) {
-        if (error instanceof StreamsError && error.code === "TASK_MIGRATED") {
-          this.#options.logger.log("warn", "tasks migrated before they could commit; closing them", {
-            error: error.message,
-          });
-          this.#closeAllTasks(false);
+        if (this.#isMigrated(error)) {
+          // The rebalance in progress assigns tasks again: nothing to re-create here.
+          await this.#closeTasksMigrated(error, false).catch((abortError: unknown) => this.#fail(abortError));
           return;
         }
         this.#fail(error);
@@ -229,10 +302,12 @@ export class StreamThread {
   #onAssigned(assignments: readonly { readonly topic: string; readonly partitions: readonly number[] }[]): void {
     if (this.#status === "stopping" || this.#status === "stopped") return;
     this.#pendingAssignment = partitionsToTasks(assignments, this.#plan.subtopologies);
+    this.#pendingAssignmentInfo = decodeAssignmentInfo(assignments);
     this.#wakeUp();
   }
 
   async #applyAssignment(assigned: readonly TaskId[]): Promise<void> {
+    this.#lastAssignment = [...assigned];
     this.#status = "assigning";
     this.#stopFetching();
     const wanted = new Set(assigned.map(taskKey));
@@ -250,7 +325,8 @@ export class StreamThread {
       const partitions = [
         ...tasksToPartitions([id], subtopologies, (topic) => this.#partitionCounts.get(topic) ?? 0),
       ].flatMap(([topic, numbers]) => numbers.map((partition) => ({ topic, partition })));
-      const task = this.#plan.createTask(id, this.#environment(id));
+      // A standby of this task becomes it, stores warm (only the changelog's delta is restored).
+      const task = this.#standbys.promote(key) ?? this.#plan.createTask(id, this.#environment(id));
       const changelogs = task.stores.flatMap(({ store, changelogTopic }) =>
         changelogTopic === undefined ? [] : [{ store, topic: changelogTopic, partition: id.partition }],
       );
@@ -258,9 +334,17 @@ export class StreamThread {
       this.#tasks.set(key, active);
       created.push(active);
     }
+    this.#assignmentInfo = this.#pendingAssignmentInfo;
+    this.#standbys.assign(
+      (this.#assignmentInfo?.standbyTasks ?? []).flatMap((key) => parseTaskKey(key) ?? []),
+      wanted,
+    );
+    // Committed offsets first: under exactly once this waits for a transaction that may still commit
+    // offsets of these partitions (KIP-447), so the changelogs' ends read next include its writes.
+    const committedMetadata = await this.#seekToCommitted();
     const lastChangelogOffsets = await restoreStores({
       fetcher: this.#restoreFetcher,
-      stores: created.flatMap((active) => active.changelogs),
+      stores: this.#standbys.resumeFromPromotedPositions(created.flatMap((active) => active.changelogs)),
       onProgress: this.#context.onRestoreProgress,
       shouldStop: () => this.#interrupted(),
     });
@@ -279,16 +363,22 @@ export class StreamThread {
         this.#collector.seedAckedOffset(key.slice(0, separator), Number(key.slice(separator + 1)), offset);
     }
     for (const active of created) {
+      const metadata = new Map<string, number>();
+      for (const { topic, partition } of active.partitions)
+        for (const [name, value] of decodeCommitMetadata(committedMetadata.get(partitionKey(topic, partition)) ?? null))
+          metadata.set(name, Math.max(value, metadata.get(name) ?? value));
+      if (metadata.size > 0) active.task.restoreProcessorMetadata?.(metadata);
       active.task.initialize();
       active.initialized = true;
     }
-    await this.#seekToCommitted();
     this.#lastCommitMs = this.#options.nowMs();
     this.#status = "running";
     this.#context.onSignal("running");
   }
 
-  async #seekToCommitted(): Promise<void> {
+  /** Positions from the committed offsets; resolves with each source partition's commit metadata. */
+  async #seekToCommitted(): Promise<Map<string, string | null>> {
+    const metadata = new Map<string, string | null>();
     this.#positions.clear();
     this.#taskOfPartition.clear();
     this.#lastCommitted.clear();
@@ -301,17 +391,34 @@ export class StreamThread {
         partitions.push(partition);
       }
     }
-    if (byTopic.size === 0) return;
-    const committed = await this.#consumer.listCommittedOffsets({
-      topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
-    });
+    if (byTopic.size === 0) return metadata;
+    let committed: Map<string, { readonly offset: number | undefined; readonly metadata: string | null }>;
+    try {
+      committed = await fetchCommittedOffsets({
+        consumer: this.#consumer,
+        partitions: [...byTopic].flatMap(([topic, partitions]) =>
+          partitions.map((partition) => ({ topic, partition })),
+        ),
+        // Exactly once: wait for open transactions holding offsets of these partitions (KIP-447).
+        requireStable: this.#transactions !== undefined,
+        // Kafka Streams' task.timeout.ms.
+        timeoutMs: 300_000,
+        shouldStop: () => this.#interrupted(),
+      });
+    } catch (error) {
+      // Another rebalance or close: the caller drops the new tasks.
+      if (this.#interrupted()) return metadata;
+      throw error;
+    }
     const missing: { topic: string; partition: number }[] = [];
     for (const [topic, partitions] of byTopic) {
       for (const partition of partitions) {
-        const offset = committed.get(topic)?.[partition];
-        if (offset !== undefined && offset >= 0n) {
-          this.#positions.set(partitionKey(topic, partition), Number(offset));
-          this.#lastCommitted.set(partitionKey(topic, partition), Number(offset));
+        const key = partitionKey(topic, partition);
+        const entry = committed.get(key);
+        metadata.set(key, entry?.metadata ?? null);
+        if (entry?.offset !== undefined) {
+          this.#positions.set(key, entry.offset);
+          this.#lastCommitted.set(key, { offset: entry.offset, metadata: entry.metadata });
         } else missing.push({ topic, partition });
       }
     }
@@ -319,13 +426,21 @@ export class StreamThread {
     const earliest = await this.#fetcher.listOffsets(missing, "earliest");
     for (const { topic, partition } of missing)
       this.#positions.set(partitionKey(topic, partition), earliest.get(partitionKey(topic, partition)) ?? 0);
+    return metadata;
   }
 
   // ---- the loop ----
 
   async #run(): Promise<void> {
     try {
+      // Exactly once: InitProducerId before anything is sent.
+      await this.#transactions?.init();
       while (this.#status !== "stopping" && !this.#failed) {
+        const migrated = this.#migratedError;
+        if (migrated !== undefined) {
+          await this.#exclusive(() => this.#closeTasksMigrated(migrated, true));
+          continue;
+        }
         const assignment = this.#pendingAssignment;
         if (assignment !== undefined) {
           this.#pendingAssignment = undefined;
@@ -343,7 +458,13 @@ export class StreamThread {
         for (const active of this.#tasks.values()) active.task.punctuateWallClock(nowMs);
         if (this.#commitRequested || nowMs - this.#lastCommitMs >= this.#options.commitIntervalMs) {
           await this.#exclusive(async () => {
-            if (this.#status === "running") await this.#commit();
+            if (this.#status !== "running") return;
+            try {
+              await this.#commit();
+            } catch (error) {
+              if (!this.#isMigrated(error)) throw error;
+              await this.#closeTasksMigrated(error, true);
+            }
           });
           continue;
         }
@@ -439,15 +560,31 @@ export class StreamThread {
     const tasks = [...this.#tasks.values()].filter((active) => active.initialized);
     for (const active of tasks) active.task.flush();
     await this.#collector.flush();
+    // Every source partition with an offset (processed now, or committed before), with the task's
+    // processor metadata; the committer sends the changed ones (exactly once: all, for the fencing).
     const offsets: OffsetToCommit[] = [];
     for (const active of tasks) {
-      for (const { topic, partition, offset } of active.task.committableOffsets().values()) {
+      const metadata = encodeCommitMetadata(active.task.processorMetadata?.());
+      const processed = active.task.committableOffsets();
+      const seen = new Set<string>();
+      for (const { topic, partition, offset } of processed.values()) {
         const key = partitionKey(topic, partition);
-        if (this.#lastCommitted.get(key) !== offset) offsets.push({ topic, partition, offset });
+        seen.add(key);
+        const last = this.#lastCommitted.get(key);
+        const changed = last?.offset !== offset || last.metadata !== metadata;
+        offsets.push({ topic, partition, offset, metadata, changed });
+      }
+      for (const { topic, partition } of active.partitions) {
+        const key = partitionKey(topic, partition);
+        const last = this.#lastCommitted.get(key);
+        if (seen.has(key) || last === undefined) continue;
+        offsets.push({ topic, partition, offset: last.offset, metadata, changed: last.metadata !== metadata });
       }
     }
     await this.#committer.commit(offsets);
-    for (const { topic, partition, offset } of offsets) this.#lastCommitted.set(partitionKey(topic, partition), offset);
+    for (const { topic, partition, offset, metadata, changed } of offsets)
+      if (changed || this.#transactions !== undefined)
+        this.#lastCommitted.set(partitionKey(topic, partition), { offset, metadata });
     for (const active of tasks) {
       for (const { store, topic, partition } of active.changelogs) {
         const acked = this.#collector.ackedOffset(topic, partition);
@@ -494,7 +631,33 @@ export class StreamThread {
     this.#tasks.clear();
     this.#taskOfPartition.clear();
     this.#stopFetching();
-    if (!clean) this.#collector.discard();
+    // Exactly once: what was acknowledged belongs to the transaction being aborted.
+    if (!clean) this.#collector.discard({ forgetOffsets: this.#transactions !== undefined });
+  }
+
+  /** The group or a newer producer moved the tasks (Kafka's TaskMigratedException). */
+  #isMigrated(error: unknown): boolean {
+    if (error instanceof StreamsError && error.code === "TASK_MIGRATED") return true;
+    return this.#transactions !== undefined && isMigratedError(error);
+  }
+
+  /**
+   * Closes every task without committing and aborts the transaction (its records never become
+   * visible); with `recreate` (not in a rebalance, which assigns tasks anyway) the tasks of the
+   * last assignment are created again from the committed state — if the group has moved on, the
+   * next heartbeat rejoins and a commit before that is refused.
+   */
+  async #closeTasksMigrated(error: unknown, recreate: boolean): Promise<void> {
+    this.#options.logger.log("warn", "tasks migrated (fenced); closing them without committing", {
+      error: errorMessage(error),
+    });
+    this.#migratedError = undefined;
+    if (this.#status === "running") this.#context.onSignal("rebalancing");
+    this.#status = "revoked";
+    this.#closeAllTasks(false);
+    await this.#transactions?.abort();
+    this.#commitRequested = false;
+    if (recreate && this.#lastAssignment !== undefined) this.#pendingAssignment ??= this.#lastAssignment;
   }
 
   // ---- helpers ----
@@ -592,10 +755,13 @@ export class StreamThread {
 
   async #closeClients(force: boolean): Promise<void> {
     await this.#fetchInFlight;
+    await this.#standbys.close();
     const results = await Promise.allSettled([
       this.#consumer.close(force),
       this.#restoreClient.close(),
       this.#producer.close(),
+      // Exactly once: aborts a transaction still open (closing dirty), then closes its producer.
+      this.#transactions?.close(),
     ]);
     for (const result of results)
       if (result.status === "rejected")

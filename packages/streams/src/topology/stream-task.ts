@@ -2,7 +2,8 @@
 // consumed records per input partition, processes the one with the lowest timestamp among the
 // partitions' heads (Kafka's PartitionGroup), keeps stream time, runs the processors synchronously
 // (forward calls the children directly), fires punctuators, sends sink, repartition and changelog
-// records through the environment, and reports the offsets it may commit.
+// records through the environment, and reports the offsets it may commit with its processor
+// metadata (emit-final's progress, which the runtime keeps in the commit metadata).
 import type { Cancellable, Processor, ProcessorContext, PunctuationType, TaskId } from "../processor.ts";
 import { noHeaders } from "../record.ts";
 import type { RecordMetadata, StreamRecord } from "../record.ts";
@@ -166,6 +167,15 @@ class NodeContext implements ProcessorContext<unknown, unknown> {
   commit(): void {
     this.#task.env.requestCommit();
   }
+
+  // Kafka's processor metadata (InternalProcessorContext), found by emit-final processors by duck typing.
+  processorMetadataForKey(key: string): number | undefined {
+    return this.#task.processorMetadataValues.get(key);
+  }
+
+  addProcessorMetadataKeyValue(key: string, value: number): void {
+    this.#task.processorMetadataValues.set(key, value);
+  }
 }
 
 /** A sink: serializes key and value for its topic and hands the record to the environment. */
@@ -220,6 +230,8 @@ export class StreamTask implements TopologyTask {
   /** The time of the record being processed (or the punctuation): changelog records carry it. */
   currentTimestampMs = -1;
   streamTimeMs = -1;
+  /** Kafka's processor metadata of this task: kept in the commit metadata, restored before initialize(). */
+  readonly processorMetadataValues = new Map<string, number>();
   readonly #setup: TaskSetup;
   readonly #name: string;
   readonly #storesByName = new Map<string, StateStore>();
@@ -375,6 +387,15 @@ export class StreamTask implements TopologyTask {
 
   flush(): void {
     for (const { store } of this.stores) store.flush();
+  }
+
+  processorMetadata(): ReadonlyMap<string, number> {
+    return this.processorMetadataValues;
+  }
+
+  restoreProcessorMetadata(metadata: ReadonlyMap<string, number>): void {
+    if (this.#state !== "created") throw new Error(`${this.#name}: processor metadata is restored before initialize()`);
+    for (const [key, value] of metadata) this.processorMetadataValues.set(key, value);
   }
 
   close(): void {
