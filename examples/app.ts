@@ -3,8 +3,8 @@
 // line on stdout, and a clean close() on SIGTERM/SIGINT. Nothing here is specific to one example.
 import { parseArgs } from "node:util";
 import { Admin } from "@platformatic/kafka";
-import { KafkaStreams, StreamsError, startEmbeddedBroker } from "@samsa/streams";
-import type { EmbeddedBroker, PlannableTopology, StreamsState } from "@samsa/streams";
+import { KafkaStreams, StreamsError, startEmbeddedBroker, startQueryServer } from "@samsa/streams";
+import type { EmbeddedBroker, PlannableTopology, QueryServer, QueryStoreOptions, StreamsState } from "@samsa/streams";
 
 /** A topic an example reads or writes, created when missing (in embedded mode, or with --create-topics). */
 export interface TopicSpec {
@@ -23,6 +23,11 @@ export interface CommonFlags {
   readonly sessionTimeoutMs: number | undefined;
   readonly partitions: number;
   readonly createTopics: boolean;
+  /** `--exactly-once`: Kafka Streams' exactly_once_v2 instead of at_least_once. */
+  readonly exactlyOnce: boolean;
+  readonly numStandbyReplicas: number | undefined;
+  /** `--query-port`: serve interactive queries on 127.0.0.1:PORT (also the application server). */
+  readonly queryPort: number | undefined;
 }
 
 export interface ExampleDescription {
@@ -34,6 +39,8 @@ export interface ExampleDescription {
   readonly output: string;
   /** Flags of this example only (non-negative integers, e.g. milliseconds), with their defaults. */
   readonly extraFlags?: Readonly<Record<string, { readonly default: number; readonly help: string }>>;
+  /** More topics this example reads or writes (flag name → default topic name). */
+  readonly extraTopics?: Readonly<Record<string, { readonly default: string; readonly help: string }>>;
 }
 
 const commonHelp = `
@@ -46,6 +53,9 @@ const commonHelp = `
   --session-timeout-ms N     group session timeout (default 45000, Kafka Streams' default)
   --partitions N             partitions of topics this example creates (default 2)
   --create-topics            create missing input/output topics (always on with an embedded broker)
+  --exactly-once             process exactly once (Kafka Streams' exactly_once_v2) instead of at least once
+  --num-standby-replicas N   warm copies of each task's state on other instances (default 0)
+  --query-port N             serve interactive queries over HTTP on 127.0.0.1:N (examples with queryable stores)
   --help`;
 
 /** A wrong flag: reported without a stack trace. */
@@ -68,8 +78,13 @@ const positiveInteger = (name: string, text: string | undefined): number | undef
 export function parseFlags(
   description: ExampleDescription,
   argv: readonly string[] = process.argv.slice(2),
-): { readonly common: CommonFlags; readonly extra: Readonly<Record<string, number>> } {
+): {
+  readonly common: CommonFlags;
+  readonly extra: Readonly<Record<string, number>>;
+  readonly topics: Readonly<Record<string, string>>;
+} {
   const extraFlags = description.extraFlags ?? {};
+  const extraTopics = description.extraTopics ?? {};
   const { values } = parseArgs({
     args: [...argv],
     strict: true,
@@ -84,14 +99,24 @@ export function parseFlags(
       "session-timeout-ms": { type: "string" },
       partitions: { type: "string" },
       "create-topics": { type: "boolean" },
+      "exactly-once": { type: "boolean" },
+      "num-standby-replicas": { type: "string" },
+      "query-port": { type: "string" },
       help: { type: "boolean" },
-      ...Object.fromEntries(Object.keys(extraFlags).map((name) => [name, { type: "string" as const }])),
+      ...Object.fromEntries(
+        [...Object.keys(extraFlags), ...Object.keys(extraTopics)].map((name) => [name, { type: "string" as const }]),
+      ),
     },
   });
   if (values.help === true) {
-    const extraHelp = Object.entries(extraFlags)
-      .map(([name, flag]) => `\n  --${`${name} N`.padEnd(25)}${flag.help} (default ${flag.default})`)
-      .join("");
+    const extraHelp = [
+      ...Object.entries(extraTopics).map(
+        ([name, flag]) => `\n  --${`${name} TOPIC`.padEnd(25)}${flag.help} (default ${flag.default})`,
+      ),
+      ...Object.entries(extraFlags).map(
+        ([name, flag]) => `\n  --${`${name} N`.padEnd(25)}${flag.help} (default ${flag.default})`,
+      ),
+    ].join("");
     process.stdout.write(
       `usage: ${description.command} [flags]\n\n${description.summary}\n${commonHelp}${extraHelp}\n`,
     );
@@ -105,6 +130,8 @@ export function parseFlags(
   const extra: Record<string, number> = {};
   for (const [name, flag] of Object.entries(extraFlags))
     extra[name] = integerFlag(name, text(name), { min: 0 }) ?? flag.default;
+  const topics: Record<string, string> = {};
+  for (const [name, flag] of Object.entries(extraTopics)) topics[name] = text(name) ?? flag.default;
   return {
     common: {
       bootstrap:
@@ -117,8 +144,12 @@ export function parseFlags(
       sessionTimeoutMs: positiveInteger("session-timeout-ms", text("session-timeout-ms")),
       partitions: positiveInteger("partitions", text("partitions")) ?? 2,
       createTopics: values["create-topics"] === true,
+      exactlyOnce: values["exactly-once"] === true,
+      numStandbyReplicas: integerFlag("num-standby-replicas", text("num-standby-replicas"), { min: 0 }),
+      queryPort: positiveInteger("query-port", text("query-port")),
     },
     extra,
+    topics,
   };
 }
 
@@ -158,6 +189,8 @@ export async function runApplication(options: {
   readonly topology: PlannableTopology;
   readonly topics: readonly TopicSpec[];
   readonly handleSignals?: boolean;
+  /** Stores served over HTTP with --query-port (interactive queries, routed to the instance holding a key). */
+  readonly queryStores?: Readonly<Record<string, QueryStoreOptions>>;
 }): Promise<RunningApplication> {
   const { flags } = options;
   let embedded: EmbeddedBroker | undefined;
@@ -175,6 +208,9 @@ export async function runApplication(options: {
     bootstrapServers: bootstrap,
     ...(flags.stateDir === undefined ? {} : { stateDir: flags.stateDir }),
     ...(flags.commitIntervalMs === undefined ? {} : { commitIntervalMs: flags.commitIntervalMs }),
+    processingGuarantee: flags.exactlyOnce ? "exactly_once_v2" : "at_least_once",
+    ...(flags.numStandbyReplicas === undefined ? {} : { numStandbyReplicas: flags.numStandbyReplicas }),
+    ...(flags.queryPort === undefined ? {} : { applicationServer: `127.0.0.1:${flags.queryPort}` }),
     consumer: {
       // Kafka Streams' defaults: session.timeout.ms 45 s, heartbeat.interval.ms 3 s (less for short sessions).
       sessionTimeout: sessionTimeoutMs,
@@ -183,10 +219,12 @@ export async function runApplication(options: {
     },
   });
 
+  let queryServer: QueryServer | undefined;
   let closing: Promise<boolean> | undefined;
   const close = (): Promise<boolean> => {
     closing ??= (async () => {
       try {
+        await queryServer?.close();
         return await streams.close({ timeoutMs: closeTimeoutMs });
       } finally {
         await embedded?.close();
@@ -237,9 +275,15 @@ export async function runApplication(options: {
   }
 
   try {
+    if (flags.queryPort !== undefined && options.queryStores !== undefined) {
+      // Listening first: queries answer 503 (rebalancing) until the application runs.
+      queryServer = await startQueryServer({ streams, port: flags.queryPort, stores: options.queryStores });
+      process.stdout.write(`interactive queries at ${queryServer.url}/stores/<store>/keys/<key>\n`);
+    }
     await streams.start();
     started = true;
   } catch (error) {
+    await queryServer?.close();
     await embedded?.close();
     throw error;
   }

@@ -29,7 +29,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import type { TestContext } from "node:test";
-import kafkajs from "kafkajs";
 import { changeSerde, partitionForKey, Serdes } from "@samsa/streams";
 import { uniqueName, waitFor, WaitTimeoutError, seededRandom as random } from "@samsa/testkit";
 import {
@@ -43,8 +42,14 @@ import {
   useTarget,
 } from "./support.ts";
 import type { PartitionRecord, WatchedProcess } from "./support.ts";
-
-const { Kafka, ConfigResourceTypes, logLevel } = kafkajs;
+import {
+  createTopics as createTopicsOn,
+  inputProducer,
+  kafkaClient,
+  topicConfigs as topicConfigsOf,
+  waitForReady,
+} from "./streams-support.ts";
+import type { InputProducer, InputRecord, TopicSpec } from "./streams-support.ts";
 
 /** Partitions of every user topic (so two tasks per sub-topology). */
 const partitions = 2;
@@ -66,12 +71,6 @@ function pick<T>(next: () => number, items: readonly T[]): T {
   const item = items[Math.floor(next() * items.length)];
   if (item === undefined) throw new Error("pick from an empty list");
   return item;
-}
-
-interface InputRecord {
-  readonly key: string;
-  readonly value: string | null;
-  readonly timestamp?: number;
 }
 
 /** An example's input: part A before it starts, B in batches while it runs, C after the second restart. */
@@ -214,87 +213,11 @@ function allRecordsOf(result: ScenarioResult, topic: string): PartitionRecord[] 
 describe(`streams examples against ${targetKind}: SIGKILL, restart, restore from changelogs`, () => {
   // kafka.sh already configures Kafka with group.initial.rebalance.delay.ms=0; Samsa gets the same.
   const target = useTarget({ settings: targetKind === "samsa" ? { "group.initial.rebalance.delay.ms": "0" } : {} });
-  const client = (): InstanceType<typeof Kafka> =>
-    new Kafka({
-      clientId: "interop-streams",
-      brokers: [target().bootstrap],
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
-      connectionTimeout: 5000,
-      requestTimeout: 30_000,
-    });
-
-  async function createTopics(
-    topics: readonly { name: string; configs?: Readonly<Record<string, string>> }[],
-  ): Promise<void> {
-    const admin = client().admin();
-    await admin.connect();
-    try {
-      await admin.createTopics({
-        topics: topics.map((t) => ({
-          topic: t.name,
-          numPartitions: partitions,
-          configEntries: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
-        })),
-        waitForLeaders: true,
-        timeout: 30_000,
-      });
-    } finally {
-      await admin.disconnect();
-    }
-  }
-
-  async function topicConfigs(
-    topics: readonly string[],
-  ): Promise<Map<string, { partitions: number; configs: Map<string, string> }>> {
-    const admin = client().admin();
-    await admin.connect();
-    try {
-      const described = await admin.describeConfigs({
-        resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
-        includeSynonyms: false,
-      });
-      const { topics: metadata } = await admin.fetchTopicMetadata({ topics: [...topics] });
-      const result = new Map<string, { partitions: number; configs: Map<string, string> }>();
-      for (const name of topics) {
-        const resource = described.resources.find((r) => r.resourceName === name);
-        result.set(name, {
-          partitions: metadata.find((t) => t.name === name)?.partitions.length ?? 0,
-          configs: new Map((resource?.configEntries ?? []).map((e) => [e.configName, e.configValue])),
-        });
-      }
-      return result;
-    } finally {
-      await admin.disconnect();
-    }
-  }
-
-  /** Produces records in order (one request, acks=all, idempotent), each to the partition of its key. */
-  function producer(topic: string): { send(records: readonly InputRecord[]): Promise<void>; close(): Promise<void> } {
-    const p = client().producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    const connected = p.connect();
-    connected.catch(() => undefined); // rethrown by send and close
-    return {
-      async send(records) {
-        await connected;
-        if (records.length === 0) return;
-        await p.send({
-          topic,
-          acks: -1,
-          messages: records.map((r) => ({
-            key: r.key,
-            value: r.value,
-            partition: partitionOf(r.key),
-            ...(r.timestamp === undefined ? {} : { timestamp: String(r.timestamp) }),
-          })),
-        });
-      },
-      async close() {
-        await connected;
-        await p.disconnect();
-      },
-    };
-  }
+  const createTopics = (topics: readonly TopicSpec[]): Promise<void> =>
+    createTopicsOn(target().bootstrap, topics, partitions);
+  const topicConfigs = (topics: readonly string[]): ReturnType<typeof topicConfigsOf> =>
+    topicConfigsOf(target().bootstrap, topics);
+  const producer = (topic: string): InputProducer => inputProducer(target().bootstrap, topic, partitions);
 
   async function snapshot(options: {
     groupId: string;
@@ -623,14 +546,6 @@ describe(`streams examples against ${targetKind}: SIGKILL, restart, restore from
   });
 });
 
-/** Resolves with the application's readiness line (printed once it first reaches RUNNING). */
-function waitForReady(proc: WatchedProcess): Promise<string> {
-  return proc.waitForLine((line) => (/^ready\b/.test(line) ? line : undefined), {
-    timeoutMs: 60_000,
-    what: "the application to report ready (RUNNING)",
-  });
-}
-
 describe("streams embedded mode: an in-process Samsa broker, started in one line", () => {
   test("examples/embedded.ts counts its sample lines on an embedded broker and exits", async () => {
     const result = await run(process.execPath, [join(repoRoot, "examples/embedded.ts")], { timeoutMs: 60_000 });
@@ -666,12 +581,7 @@ describe("streams embedded mode: an in-process Samsa broker, started in one line
       });
       const ready = await waitForReady(proc);
       assert.ok(ready.includes(` bootstrap=${bootstrap} `), ready);
-      const kafka = new Kafka({
-        clientId: "interop-streams-embedded",
-        brokers: [bootstrap],
-        logLevel: logLevel.NOTHING,
-      });
-      const producer = kafka.producer({ idempotent: true });
+      const producer = kafkaClient(bootstrap).producer({ idempotent: true });
       await producer.connect();
       try {
         await producer.send({

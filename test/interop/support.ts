@@ -725,6 +725,8 @@ export type TransactionOutcome = "committed" | "aborted" | "open" | "none";
 export interface LoggedRecord {
   readonly partition: number;
   readonly offset: bigint;
+  /** The key as UTF-8 text. */
+  readonly key: string | null;
   /** The value as UTF-8 text (the exactly-once tests write decimal numbers and short labels). */
   readonly value: string | null;
   readonly producerId: bigint;
@@ -756,6 +758,7 @@ export async function readPartitionLog(
   const records: {
     partition: number;
     offset: bigint;
+    key: string | null;
     value: string | null;
     producerId: bigint;
     producerEpoch: number;
@@ -793,6 +796,7 @@ export async function readPartitionLog(
         records.push({
           partition: options.partition,
           offset: r.offset,
+          key: r.key === null ? null : Buffer.from(r.key).toString("utf8"),
           value: r.value === null ? null : Buffer.from(r.value).toString("utf8"),
           producerId: header.producerId,
           producerEpoch: header.producerEpoch,

@@ -25,7 +25,13 @@ export class WaitTimeoutError extends Error {
  */
 export async function waitFor<T>(
   condition: () => T | undefined | false | Promise<T | undefined | false>,
-  options: { timeoutMs: number; intervalMs?: number; what: string },
+  options: {
+    timeoutMs: number;
+    intervalMs?: number;
+    what: string;
+    /** More context for the timeout message (e.g. the output of the processes involved). */
+    describe?: () => string;
+  },
 ): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
   const intervalMs = options.intervalMs ?? 20;
@@ -38,7 +44,8 @@ export async function waitFor<T>(
       lastError = error;
     }
     if (Date.now() >= deadline) {
-      throw new WaitTimeoutError(`timed out after ${options.timeoutMs} ms waiting for ${options.what}`, {
+      const context = options.describe === undefined ? "" : `\n${options.describe()}`;
+      throw new WaitTimeoutError(`timed out after ${options.timeoutMs} ms waiting for ${options.what}${context}`, {
         cause: lastError,
       });
     }
