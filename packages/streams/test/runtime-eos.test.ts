@@ -8,6 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, before, test } from "node:test";
+import { Producer } from "@platformatic/kafka";
 import { StreamsBuilder } from "../src/dsl/streams-builder.ts";
 import { EmitStrategy, TimeWindows } from "../src/dsl/windows.ts";
 import { silentLogger } from "../src/logger.ts";
@@ -215,3 +216,61 @@ for (const guarantee of ["at_least_once", "exactly_once_v2"] as const satisfies 
     assert.deepEqual(await outputs(), ["a@0=2", "a@10000=2"]);
   });
 }
+
+test("exactly once: a global table reads committed data only (an aborted transaction's rows are not joined)", async () => {
+  const app = "eos-global";
+  await cluster.createTopic(`${app}-rates`, 1);
+  await cluster.createTopic(`${app}-in`, 1);
+  await cluster.createTopic(`${app}-out`, 1);
+  await reader.produce(`${app}-rates`, [["eur", "1.0"]]);
+  // One aborted and one committed transaction on the global topic, before the application starts.
+  const producer = new Producer({
+    clientId: "eos-global-rates",
+    bootstrapBrokers: [broker.bootstrapServers],
+    idempotent: true,
+    transactionalId: `${app}-rates-writer`,
+    producerId: -1n,
+    producerEpoch: -1,
+  });
+  try {
+    for (const [currency, commit] of [
+      ["usd", false],
+      ["gbp", true],
+    ] as const) {
+      const transaction = await producer.beginTransaction();
+      await transaction.send({
+        messages: [{ topic: `${app}-rates`, key: Buffer.from(currency), value: Buffer.from("2.0"), partition: 0 }],
+      });
+      if (commit) await transaction.commit();
+      else await transaction.abort();
+    }
+  } finally {
+    await producer.close();
+  }
+  const builder = new StreamsBuilder();
+  const rates = builder.globalTable(`${app}-rates`, { key: Serdes.string(), value: Serdes.string() });
+  builder
+    .stream(`${app}-in`, { key: Serdes.string(), value: Serdes.string() })
+    .join(
+      rates,
+      (_key, currency) => currency,
+      (currency, rate) => `${currency}@${rate}`,
+    )
+    .to(`${app}-out`, { key: Serdes.string(), value: Serdes.string() });
+  const streams = new KafkaStreams(builder.build(), {
+    applicationId: app,
+    bootstrapServers: broker.bootstrapServers,
+    stateDir: join(stateRoot, app),
+    processingGuarantee: "exactly_once_v2",
+    logger: quiet,
+  });
+  await streams.start();
+  await reader.produce(`${app}-in`, [
+    ["o1", "eur"],
+    ["o2", "usd"],
+    ["o3", "gbp"],
+  ]);
+  await eventually(async () => (await reader.readCommitted(`${app}-out`, 1)).length === 2, 30_000);
+  const joined = (await reader.readCommitted(`${app}-out`, 1)).map((r) => str(r.value));
+  assert.deepEqual(joined, ["eur@1.0", "gbp@2.0"], "the aborted usd rate is not in the global table");
+});

@@ -69,7 +69,9 @@ export class GlobalThread {
       options.logger.log("warn", "global consumer error", { error: errorMessage(error) }),
     );
     this.#client = client;
-    const fetcher = new Fetcher({ client, maxWaitMs: options.pollMs });
+    // Under exactly-once, global tables see committed data only, as the stream tasks do.
+    const isolationLevel = options.processingGuarantee === "exactly_once_v2" ? 1 : 0;
+    const fetcher = new Fetcher({ client, maxWaitMs: options.pollMs, isolationLevel });
     const partitions = [...new Set(this.#plan.globalStores.map((store) => store.topic))].flatMap((topic) =>
       Array.from({ length: this.#layout.topicPartitions.get(topic) ?? 0 }, (_, partition) => ({ topic, partition })),
     );
