@@ -1,5 +1,5 @@
 // The bundled broker (`npm run build` → packages/cli/dist/samsa.mjs, what `npm start` runs) starts,
-// serves produce and fetch, and stops cleanly: the bundle must behave like the sources.
+// serves produce and fetch, runs client commands, and stops cleanly: the bundle must behave like the sources.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
@@ -26,6 +26,7 @@ test("the bundled samsa starts, produces, fetches and stops cleanly", async () =
       "--external:snappy",
       "--external:lz4-napi",
       "--external:@node-rs/crc32",
+      "--external:@platformatic/kafka", // loads its own .wasm from its package directory
       `--outfile=${outfile}`,
       "--log-level=warning",
     ],
@@ -70,6 +71,19 @@ test("the bundled samsa starts, produces, fetches and stops cleanly", async () =
         ),
       );
       assert.deepEqual(values, ["from the bundle"]);
+      // The client commands run from the bundle too (the client library stays external).
+      const listed = execFileSync(
+        process.execPath,
+        [outfile, "topic", "list", "-o", "json", "-b", bootstrap.replace(/,$/, "")],
+        {
+          encoding: "utf8",
+        },
+      );
+      assert.ok(listed.includes(`"name":"${topic}"`), listed);
+      const consumed = execFileSync(process.execPath, [outfile, "consume", topic, "-b", bootstrap.replace(/,$/, "")], {
+        encoding: "utf8",
+      });
+      assert.equal(consumed, "from the bundle\n");
     } finally {
       client.close();
     }
