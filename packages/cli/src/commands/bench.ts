@@ -155,7 +155,7 @@ async function produceRecords(
       }));
       const sent = performance.now();
       try {
-        await producer.send({ messages });
+        await producer.send({ messages, acks: settings.acks });
       } catch (error) {
         throw describeFailure(error, `producing to ${topic.name} (after ${records} records)`);
       }

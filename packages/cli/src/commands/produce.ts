@@ -140,7 +140,7 @@ export const produceCommand: Command = {
       }
       stickyPartition = (stickyPartition + 1) % partitionCount;
       try {
-        await producer.send({ messages });
+        await producer.send({ messages, acks });
       } catch (error) {
         throw describeFailure(error, `producing to ${topic} (after ${sent} records)`);
       }

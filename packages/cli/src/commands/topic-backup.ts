@@ -407,7 +407,7 @@ export const restoreCommand: Command = {
       batchBytes = 0;
       sticky = (sticky + 1) % Math.max(1, partitions);
       try {
-        await producer.send({ messages });
+        await producer.send({ messages, acks });
       } catch (error) {
         throw describeFailure(error, `restoring into ${topic ?? "the topic"} (after ${restored} records)`);
       }

@@ -58,6 +58,10 @@ export function createAdmin(settings: ConnectionSettings): Admin {
   return new Admin(baseOptions(settings));
 }
 
+/**
+ * A producer for the CLI. The library applies the constructor's `acks` only to idempotent
+ * producers; every `send` passes `acks` again so that `--acks 1|0` and non-idempotent `all` hold.
+ */
 export function createProducer(
   settings: ConnectionSettings,
   options: { acks: number; compression: "none" | "gzip" | "snappy" | "lz4" | "zstd"; idempotent: boolean },
