@@ -23,13 +23,30 @@ export interface Event {
 }
 
 const actions = ["click", "view", "scroll", "buy"] as const;
+const tiers = ["gold", "silver", "bronze"] as const;
+const countries = ["de", "fr", "us", "jp", "br", "in"] as const;
+
+function userId(index: number, keys: number): string {
+  return `user-${String(index).padStart(String(Math.max(0, keys - 1)).length, "0")}`;
+}
+
+/**
+ * The table side of the join benchmark: one profile per user of `events` (about 60 B values, e.g.
+ * {"user":"user-00042","tier":"gold","country":"fr"}), all at `timestampMs` (before every event).
+ */
+export function* profiles(options: { readonly keys: number; readonly timestampMs: number }): Generator<Event> {
+  for (let i = 0; i < options.keys; i++) {
+    const user = userId(i, options.keys);
+    const value = JSON.stringify({ user, tier: tiers[i % tiers.length], country: countries[i % countries.length] });
+    yield { key: user, value, timestampMs: options.timestampMs };
+  }
+}
 
 /** About 100 B values, e.g. {"user":"user-00042","page":"/products/173","action":"click","amount":12,"ts":…}. */
 export function* events(options: EventsOptions): Generator<Event> {
   const random = prng(options.seed);
-  const keyDigits = String(Math.max(0, options.keys - 1)).length;
   for (let i = 0; i < options.records; i++) {
-    const user = `user-${String(Math.floor(random() * options.keys)).padStart(keyDigits, "0")}`;
+    const user = userId(Math.floor(random() * options.keys), options.keys);
     const timestampMs = options.firstTimestampMs + Math.floor((i * options.spanMs) / options.records);
     const action = actions[Math.floor(random() * actions.length)] ?? "view";
     const value = JSON.stringify({

@@ -3,9 +3,10 @@
 // the same measurement — clock and process CPU time (user + system, all threads) read at the first
 // input record and at the N-th — printed as one JSON line on stdout.
 //
-// Usage: node packages/streams/bench/streams-app.ts --topology map-filter|windowed-count
+// Usage: node packages/streams/bench/streams-app.ts --topology map-filter|windowed-count|stream-table-join
 //   --bootstrap HOST:PORT --input TOPIC --output TOPIC --records N --application-id ID --state-dir DIR
 //   [--commit-interval-ms 1000] [--store in-memory|persistent] [--window-ms 60000] [--timeout-ms 600000]
+//   [--table TOPIC] (stream-table-join)
 import { stderrJsonLogger } from "../src/index.ts";
 import type { StoreType } from "../src/index.ts";
 import { KafkaStreams } from "../src/runtime/index.ts";
@@ -70,6 +71,7 @@ const topology = topologies[topologyName]
     onInput,
     storeType,
     windowMs: integer("window-ms", 60_000),
+    table: args.get("table") ?? "",
     logger: stderrJsonLogger,
   })
   .build();

@@ -3,7 +3,7 @@
 // app its own process, one at a time. Writes the streams section of docs/benchmarks.md.
 // Run: npm run bench:streams. Knobs (environment):
 //   SAMSA_BENCH_STREAMS_RECORDS=200000   input records (1000000 for a longer, steadier run)
-//   SAMSA_BENCH_STREAMS_CASES=map-filter,windowed-count,windowed-count:persistent   topologies (`:persistent`:
+//   SAMSA_BENCH_STREAMS_CASES=map-filter,windowed-count,windowed-count:persistent,stream-table-join   (`:persistent`:
 //                                        persistent stores, SQLite vs RocksDB; in memory otherwise)
 //   SAMSA_BENCH_STREAMS_REPEATS=3        runs per framework and case; the report shows medians
 //   SAMSA_BENCH_STREAMS_FRAMEWORKS=samsa,kafka-streams
@@ -25,7 +25,7 @@ import type { Target, TargetKind } from "@samsa/testkit";
 import type { StoreType } from "../src/index.ts";
 import { summarizeProfile } from "./cpu-profile.ts";
 import type { ProfileSummary } from "./cpu-profile.ts";
-import { events, loadEvents } from "./events.ts";
+import { events, loadEvents, profiles as profileEvents } from "./events.ts";
 import type { EventsOptions } from "./events.ts";
 import { isTopologyName, topologies } from "./topologies.ts";
 import type { TopologyName } from "./topologies.ts";
@@ -80,14 +80,16 @@ interface BenchCase {
 }
 
 function selectedCases(): BenchCase[] {
-  return list("SAMSA_BENCH_STREAMS_CASES", "map-filter,windowed-count,windowed-count:persistent").map((id) => {
-    const [name = "", store = "in-memory"] = id.split(":");
-    if (!isTopologyName(name)) throw new Error(`SAMSA_BENCH_STREAMS_CASES: unknown topology ${name}`);
-    if (store !== "in-memory" && store !== "persistent") {
-      throw new Error(`SAMSA_BENCH_STREAMS_CASES: store of ${name} is in-memory or persistent, got ${store}`);
-    }
-    return { id: store === "in-memory" ? name : `${name}:${store}`, topology: name, store };
-  });
+  return list("SAMSA_BENCH_STREAMS_CASES", "map-filter,windowed-count,windowed-count:persistent,stream-table-join").map(
+    (id) => {
+      const [name = "", store = "in-memory"] = id.split(":");
+      if (!isTopologyName(name)) throw new Error(`SAMSA_BENCH_STREAMS_CASES: unknown topology ${name}`);
+      if (store !== "in-memory" && store !== "persistent") {
+        throw new Error(`SAMSA_BENCH_STREAMS_CASES: store of ${name} is in-memory or persistent, got ${store}`);
+      }
+      return { id: store === "in-memory" ? name : `${name}:${store}`, topology: name, store };
+    },
+  );
 }
 
 function selectedFrameworks(): Framework[] {
@@ -251,9 +253,19 @@ async function withAdmin<T>(bootstrap: string, fn: (admin: Admin) => Promise<T>)
 }
 
 /** Creates a topic and waits (bounded) until every partition has a leader. */
-async function createTopic(bootstrap: string, topic: string, count: number): Promise<void> {
+async function createTopic(
+  bootstrap: string,
+  topic: string,
+  count: number,
+  configs: Readonly<Record<string, string>> = {},
+): Promise<void> {
   await withAdmin(bootstrap, async (admin) => {
-    await admin.createTopics({ topics: [topic], partitions: count, replicas: 1 });
+    await admin.createTopics({
+      topics: [topic],
+      partitions: count,
+      replicas: 1,
+      configs: Object.entries(configs).map(([name, value]) => ({ name, value })),
+    });
     const deadline = performance.now() + 30_000;
     for (;;) {
       const metadata = await admin.metadata({ topics: [topic], forceUpdate: true }).catch(() => undefined);
@@ -357,6 +369,8 @@ function parseReport(stdout: string): AppReport | undefined {
 interface RunContext {
   readonly bootstrap: string;
   readonly input: string;
+  /** The table topic of stream-table-join. */
+  readonly table: string;
   readonly java: JavaApp | undefined;
   readonly expected: ReadonlyMap<TopologyName, number>;
 }
@@ -396,6 +410,8 @@ async function runOnce(options: {
     benchCase.store,
     "--window-ms",
     String(windowMs),
+    "--table",
+    context.table,
     "--timeout-ms",
     String(runTimeoutMs),
   ];
@@ -532,9 +548,20 @@ async function main(): Promise<void> {
   let results: Results;
   try {
     const input = "streams-bench-events";
+    const table = "streams-bench-profiles";
     await createTopic(broker.bootstrap, input, partitions);
+    await createTopic(broker.bootstrap, table, partitions, { "cleanup.policy": "compact" });
     const firstTimestampMs = Math.floor((Date.now() - eventSpanMs - 5 * 60_000) / windowMs) * windowMs;
     const eventOptions: EventsOptions = { records, keys, firstTimestampMs, spanMs: eventSpanMs, seed };
+    // The join's table first, stamped before every event: both frameworks read it before the events.
+    if (cases.some((c) => c.topology === "stream-table-join")) {
+      await loadEvents({
+        bootstrap: broker.bootstrap,
+        topic: table,
+        partitions,
+        source: profileEvents({ keys, timestampMs: firstTimestampMs - 60_000 }),
+      });
+    }
     const load = await loadEvents({
       bootstrap: broker.bootstrap,
       topic: input,
@@ -551,7 +578,7 @@ async function main(): Promise<void> {
       })();
       expected.set(c.topology, topologies[c.topology].expectedOutput(values));
     }
-    const context: RunContext = { bootstrap: broker.bootstrap, input, java, expected };
+    const context: RunContext = { bootstrap: broker.bootstrap, input, table, java, expected };
 
     const runs: RunResult[] = [];
     for (let repeat = 1; repeat <= repeats; repeat++) {

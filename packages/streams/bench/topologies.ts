@@ -12,7 +12,7 @@ import { Serdes, StreamsBuilder, TimeWindows } from "../src/index.ts";
 import type { KStream, StoreType } from "../src/index.ts";
 import type { Logger } from "../src/index.ts";
 
-export const topologyNames = ["map-filter", "windowed-count"] as const;
+export const topologyNames = ["map-filter", "windowed-count", "stream-table-join"] as const;
 export type TopologyName = (typeof topologyNames)[number];
 
 /** What map-filter keeps: upper-cased values whose action is click or buy (half the events). */
@@ -27,6 +27,8 @@ export interface TopologyParams {
   /** Store type of DSL stores (windowed-count): Kafka Streams gets the same (in-memory or RocksDB). */
   readonly storeType: StoreType;
   readonly windowMs: number;
+  /** The table topic of stream-table-join (profiles keyed by user). */
+  readonly table: string;
   readonly logger: Logger;
 }
 
@@ -88,7 +90,30 @@ export const topologies: Readonly<Record<TopologyName, TopologySpec>> = {
       return builder;
     },
   },
+  "stream-table-join": {
+    name: "stream-table-join",
+    description:
+      "stateful: the events `join` a table of user profiles (`table` over a compacted topic, one profile per user, loaded first) by key → `to` the output topic; one output per event",
+    stateful: true,
+    expectedOutput(values) {
+      // Every user has a profile, and the table is complete before the first event.
+      return Array.from(values).length;
+    },
+    build(params) {
+      const builder = new StreamsBuilder({ logger: params.logger, defaultStoreType: params.storeType });
+      const profiles = builder.table(params.table, { key: Serdes.string(), value: Serdes.string() });
+      source(builder, params)
+        .join(profiles, (event, profile) => joinedValue(event, profile))
+        .to(params.output, { key: Serdes.string(), value: Serdes.string() });
+      return builder;
+    },
+  },
 };
+
+/** What stream-table-join writes for an event and its user's profile (StreamsBench.java joins the same way). */
+export function joinedValue(event: string, profile: string): string {
+  return `{"event":${event},"profile":${profile}}`;
+}
 
 export function isTopologyName(value: string): value is TopologyName {
   return topologyNames.some((name) => name === value);

@@ -1,7 +1,7 @@
 // The Kafka Streams side of packages/streams/bench/streams.bench.ts: the same topologies as
 // streams-app.ts (Samsa Streams), with the same settings, measured the same way. Prints one JSON line.
 //
-// Usage: java -cp <classes>:<kafka-streams libs>/* StreamsBench --topology map-filter|windowed-count
+// Usage: java -cp <classes>:<kafka-streams libs>/* StreamsBench --topology map-filter|windowed-count|stream-table-join [--table TOPIC]
 //   --bootstrap HOST:PORT --input TOPIC --output TOPIC --records N --application-id ID --state-dir DIR
 //   [--commit-interval-ms 1000] [--store in-memory|persistent] [--window-ms 60000] [--timeout-ms 600000]
 //
@@ -31,6 +31,7 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.Windowed;
@@ -91,7 +92,7 @@ public final class StreamsBench {
   }
 
   static Topology build(
-      String topology, String input, String output, long windowMs, Progress progress) {
+      String topology, String input, String output, String table, long windowMs, Progress progress) {
     StreamsBuilder builder = new StreamsBuilder();
     KStream<String, String> source =
         builder
@@ -113,6 +114,12 @@ public final class StreamsBench {
             .count()
             .toStream()
             .to(output, Produced.with(windowedKey, Serdes.Long()));
+        break;
+      case "stream-table-join":
+        KTable<String, String> profiles = builder.table(table, Consumed.with(Serdes.String(), Serdes.String()));
+        source
+            .join(profiles, (event, profile) -> "{\"event\":" + event + ",\"profile\":" + profile + "}")
+            .to(output, Produced.with(Serdes.String(), Serdes.String()));
         break;
       default:
         throw new IllegalArgumentException("unknown topology " + topology);
@@ -151,7 +158,13 @@ public final class StreamsBench {
     Progress progress = new Progress(records);
     KafkaStreams streams =
         new KafkaStreams(
-            build(topology, required(opts, "input"), required(opts, "output"), windowMs, progress),
+            build(
+                topology,
+                required(opts, "input"),
+                required(opts, "output"),
+                opts.getOrDefault("table", ""),
+                windowMs,
+                progress),
             props);
     AtomicReference<Throwable> failure = new AtomicReference<>();
     streams.setUncaughtExceptionHandler(
