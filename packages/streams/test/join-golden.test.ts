@@ -4,7 +4,7 @@
 // TopologyTestDriver, and what the join forwards (key, value, timestamp) and what its stores log
 // (store, key bytes, value bytes, timestamp) must be the same, record by record. The topologies
 // of JoinTopologies.java, built again here, must describe() as Kafka's do (join-golden/topologies.txt).
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -18,6 +18,8 @@ import type { Joined, StreamJoined } from "../src/dsl/join-options.ts";
 import { TopologyTestDriver, type TestOutputTopic } from "../src/test-driver.ts";
 import type { Topology } from "../src/topology/topology.ts";
 import type { StoreType } from "../src/state/stores.ts";
+import { readGoldenCases, readGoldenTopologies } from "./golden-support.ts";
+import type { CaseBlock } from "./golden-support.ts";
 
 type Step = readonly [side: "l" | "r", key: string | null, timestampMs: number, value: string | null];
 
@@ -34,52 +36,22 @@ interface GoldenCase {
 const dir = join(import.meta.dirname, "join-golden");
 const strings = { key: Serdes.string(), value: Serdes.string() };
 
-function parseCases(text: string): GoldenCase[] {
-  const cases: GoldenCase[] = [];
-  let head: string[] | undefined;
-  let steps: Step[] = [];
+function toCase({ head, body }: CaseBlock): GoldenCase {
+  const [, id, kind, type, before, after, grace] = head;
   const nullable = (text: string | undefined): string | null => (text === "-" || text === undefined ? null : text);
-  for (const raw of text.split("\n")) {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#")) continue;
-    const parts = line.split(" ");
-    if (parts[0] === "case") {
-      head = parts;
-      steps = [];
-    } else if (parts[0] === "end" && head !== undefined) {
-      const [, id, kind, type, before, after, grace] = head;
-      cases.push({
-        id: id as string,
-        kind: kind as GoldenCase["kind"],
-        type: type as GoldenCase["type"],
-        beforeMs: Number(before),
-        afterMs: Number(after),
-        graceMs: Number(grace),
-        steps,
-      });
-      head = undefined;
-    } else if (parts[0] === "l" || parts[0] === "r") {
+  const steps: Step[] = [];
+  for (const parts of body)
+    if (parts[0] === "l" || parts[0] === "r")
       steps.push([parts[0], nullable(parts[1]), Number(parts[2]), nullable(parts[3])]);
-    }
-  }
-  return cases;
-}
-
-/** Expected lines per case: one array per input record. */
-function parseExpected(text: string): Map<string, string[][]> {
-  const expected = new Map<string, string[][]>();
-  let records: string[][] = [];
-  let id = "";
-  for (const raw of text.split("\n")) {
-    const line = raw.trim();
-    if (line.startsWith("case ")) {
-      id = line.slice(5);
-      records = [];
-    } else if (line === "end") expected.set(id, records);
-    else if (line.startsWith("rec ")) records.push([]);
-    else if (line !== "") records[records.length - 1]?.push(line);
-  }
-  return expected;
+  return {
+    id: id as string,
+    kind: kind as GoldenCase["kind"],
+    type: type as GoldenCase["type"],
+    beforeMs: Number(before),
+    afterMs: Number(after),
+    graceMs: Number(grace),
+    steps,
+  };
 }
 
 /** The global table's key: the stream value's part before its first '.', none when empty or absent. */
@@ -173,8 +145,9 @@ function runCase(c: GoldenCase, storeType: StoreType = "in-memory"): string[][] 
   }
 }
 
-const cases = parseCases(readFileSync(join(dir, "cases.txt"), "utf8"));
-const expected = parseExpected(readFileSync(join(dir, "expected.txt"), "utf8"));
+const golden = readGoldenCases(dir);
+const cases = golden.blocks.map(toCase);
+const expected = golden.expected;
 
 describe("KStream joins match Kafka Streams 4.4.0 (TopologyTestDriver)", () => {
   test("every case has Kafka's answer", () => {
@@ -196,17 +169,6 @@ describe("KStream joins match Kafka Streams 4.4.0 (TopologyTestDriver)", () => {
     });
   }
 });
-
-/** Kafka's describe() output per topology of JoinTopologies.java. */
-function parseTopologies(text: string): Map<string, string> {
-  const topologies = new Map<string, string>();
-  const blocks = text.split(/^end\n/m);
-  for (const block of blocks) {
-    const match = /^topology (\S+)\n([\s\S]*)$/.exec(block);
-    if (match !== null) topologies.set(match[1] as string, match[2] as string);
-  }
-  return topologies;
-}
 
 const stringJoined: StreamJoined<string, string, string> = {
   key: Serdes.string(),
@@ -288,7 +250,7 @@ topologyBuilders.set("sg", (b) => {
 });
 
 describe("KStream join topologies describe() as Kafka Streams 4.4.0's", () => {
-  const kafka = parseTopologies(readFileSync(join(dir, "topologies.txt"), "utf8"));
+  const kafka = readGoldenTopologies(dir);
   test("every topology of JoinTopologies.java is built here", () => {
     assert.deepEqual([...topologyBuilders.keys()].sort(), [...kafka.keys()].sort());
   });

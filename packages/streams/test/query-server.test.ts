@@ -3,61 +3,28 @@
 // windows too; unknown keys and stores are 404, a second hop is refused with 503, an instance
 // still rebalancing answers 503 with Retry-After, and requests are bounded.
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
-import type { Server, Socket } from "node:net";
-import { tmpdir } from "node:os";
+import type { Server } from "node:net";
 import { join } from "node:path";
-import { after, afterEach, before, test } from "node:test";
-import { StreamsBuilder } from "../src/dsl/streams-builder.ts";
-import { TimeWindows } from "../src/dsl/windows.ts";
+import { test } from "node:test";
 import { queryHopHeader, startQueryServer } from "../src/http/query-server.ts";
 import type { QueryServer } from "../src/http/query-server.ts";
 import { silentLogger } from "../src/logger.ts";
-import type { EmbeddedBroker } from "../src/runtime/embedded.ts";
-import { KafkaStreams as Streams } from "../src/runtime/kafka-streams.ts";
 import { Serdes } from "../src/serdes.ts";
-import { TestCluster, eventually, startTestBroker } from "./runtime-fixtures.ts";
+import { eventually } from "./runtime-fixtures.ts";
+import { countsTopology, startSilentBroker } from "./query-fixtures.ts";
+import { useRuntimeHarness } from "./runtime-harness.ts";
 
-const opened: Streams[] = [];
 const servers: QueryServer[] = [];
-class KafkaStreams extends Streams {
-  constructor(...args: ConstructorParameters<typeof Streams>) {
-    super(...args);
-    opened.push(this);
-  }
-}
-
-let broker: EmbeddedBroker;
-let cluster: TestCluster;
-let stateRoot: string;
-
-before(async () => {
-  broker = await startTestBroker();
-  cluster = new TestCluster(broker.bootstrapServers);
-  stateRoot = await mkdtemp(join(tmpdir(), "samsa-streams-query-server-"));
+const harness = useRuntimeHarness({
+  prefix: "query-server",
+  afterEach: async () => {
+    for (const server of servers.splice(0)) await server.close();
+  },
 });
-
-afterEach(async () => {
-  for (const server of servers.splice(0)) await server.close();
-  for (const streams of opened.splice(0)) await streams.close({ timeoutMs: 10_000 });
-});
-
-after(async () => {
-  await cluster.close();
-  await broker.close();
-  await rm(stateRoot, { recursive: true, force: true });
-});
+const { KafkaStreams } = harness;
 
 const strings = Serdes.string();
-
-function topology(input: string) {
-  const builder = new StreamsBuilder({ logger: silentLogger });
-  const grouped = builder.stream(input, { key: strings, value: strings }).groupByKey();
-  grouped.count({ storeName: "counts" });
-  grouped.windowedBy(TimeWindows.ofSizeWithNoGrace(60_000)).count({ storeName: "window-counts" });
-  return builder.build();
-}
 
 /** A port nothing listens on right now (the application server must be known before the app starts). */
 async function freePort(): Promise<number> {
@@ -82,15 +49,15 @@ async function getJson(
 
 test("two instances answer every key with the same JSON, forwarding to the holder", async () => {
   const input = "qs-in";
-  await cluster.createTopic(input, 4);
+  await harness.cluster.createTopic(input, 4);
   const ports = [await freePort(), await freePort()];
   const instances = ports.map(
     (port, index) =>
-      new KafkaStreams(topology(input), {
+      new KafkaStreams(countsTopology(input), {
         applicationId: "qs",
-        bootstrapServers: broker.bootstrapServers,
+        bootstrapServers: harness.bootstrapServers,
         clientId: `qs-${index}`,
-        stateDir: join(stateRoot, `qs-${index}`),
+        stateDir: join(harness.stateRoot, `qs-${index}`),
         commitIntervalMs: 200,
         applicationServer: `127.0.0.1:${port}`,
         consumer: { sessionTimeout: 10_000, heartbeatInterval: 100, rebalanceTimeout: 10_000 },
@@ -115,7 +82,7 @@ test("two instances answer every key with the same JSON, forwarding to the holde
   }, 30_000);
   const keys = Array.from({ length: 20 }, (_, i) => `item/${i} é`);
   const records = keys.flatMap((key, i) => Array.from({ length: (i % 4) + 1 }, () => [key, "x"] as const));
-  await cluster.produce(input, records);
+  await harness.cluster.produce(input, records);
   const want = (key: string): number => records.filter(([k]) => k === key).length;
 
   const servedBy = new Set<unknown>();
@@ -173,15 +140,12 @@ test("two instances answer every key with the same JSON, forwarding to the holde
 });
 
 test("an instance that is rebalancing answers 503 with Retry-After", async () => {
-  const held = new Set<Socket>();
-  const silent: Server = createServer((socket) => held.add(socket));
-  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-  const brokerPort = (silent.address() as { port: number }).port;
+  const silent = await startSilentBroker();
   const port = await freePort();
-  const stuck = new KafkaStreams(topology("qs-stuck-in"), {
+  const stuck = new KafkaStreams(countsTopology("qs-stuck-in"), {
     applicationId: "qs-stuck",
-    bootstrapServers: `127.0.0.1:${brokerPort}`,
-    stateDir: join(stateRoot, "stuck"),
+    bootstrapServers: silent.bootstrapServers,
+    stateDir: join(harness.stateRoot, "stuck"),
     applicationServer: `127.0.0.1:${port}`,
     client: { timeout: 60_000, retries: 0 },
     logger: silentLogger,
@@ -198,8 +162,6 @@ test("an instance that is rebalancing answers 503 with Retry-After", async () =>
     await stuck.close({ timeoutMs: 5_000 });
     void started;
   } finally {
-    // Cutting the held connections ends the application's pending requests at once.
-    for (const socket of held) socket.destroy();
     silent.close();
   }
 });

@@ -1,15 +1,16 @@
 // A DSL topology (the word count: a repartition topic and a logged count store) run by the runtime
 // on a broker, across a restart that wipes the local state (the counts come back from the changelog).
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { StreamsBuilder } from "../src/dsl/streams-builder.ts";
 import { silentLogger } from "../src/logger.ts";
-import { KafkaStreams } from "../src/runtime/kafka-streams.ts";
 import { Serdes } from "../src/serdes.ts";
-import { TestCluster, eventually, startTestBroker, str } from "./runtime-fixtures.ts";
+import { eventually, str } from "./runtime-fixtures.ts";
+import { useRuntimeHarness } from "./runtime-harness.ts";
+
+const harness = useRuntimeHarness({ prefix: "dsl" });
+const { KafkaStreams } = harness;
 
 function wordCount(): StreamsBuilder {
   const builder = new StreamsBuilder({ logger: silentLogger });
@@ -29,9 +30,8 @@ function wordCount(): StreamsBuilder {
 }
 
 test("word count through the runtime: repartition and changelog topics, restart from the changelog", async () => {
-  const broker = await startTestBroker();
-  const cluster = new TestCluster(broker.bootstrapServers);
-  const stateDir = await mkdtemp(join(tmpdir(), "samsa-streams-dsl-"));
+  const { cluster } = harness;
+  const stateDir = join(harness.stateRoot, "wc");
   const longs = Serdes.long();
   const latest = async (): Promise<Map<string, number>> => {
     const counts = new Map<string, number>();
@@ -43,39 +43,33 @@ test("word count through the runtime: repartition and changelog topics, restart 
   const run = () =>
     new KafkaStreams(wordCount().build(), {
       applicationId: "wc",
-      bootstrapServers: broker.bootstrapServers,
+      bootstrapServers: harness.bootstrapServers,
       stateDir,
       commitIntervalMs: 100,
     });
-  try {
-    await cluster.createTopic("wc-lines", 2);
-    await cluster.createTopic("wc-counts", 2);
-    await cluster.produce("wc-lines", [
-      ["a", "Hello Kafka Streams"],
-      ["b", "All streams lead to Kafka"],
-    ]);
-    const first = run();
-    await first.start();
-    await first.waitForState("RUNNING");
-    assert.equal(await cluster.partitionCount("wc-counts-store-repartition"), 2);
-    assert.equal(await cluster.topicConfig("wc-counts-store-changelog", "cleanup.policy"), "compact");
-    await eventually(async () => assert.equal((await latest()).get("kafka"), 2));
-    await first.close();
-    await first.cleanUp();
+  await cluster.createTopic("wc-lines", 2);
+  await cluster.createTopic("wc-counts", 2);
+  await cluster.produce("wc-lines", [
+    ["a", "Hello Kafka Streams"],
+    ["b", "All streams lead to Kafka"],
+  ]);
+  const first = run();
+  await first.start();
+  await first.waitForState("RUNNING");
+  assert.equal(await cluster.partitionCount("wc-counts-store-repartition"), 2);
+  assert.equal(await cluster.topicConfig("wc-counts-store-changelog", "cleanup.policy"), "compact");
+  await eventually(async () => assert.equal((await latest()).get("kafka"), 2));
+  await first.close();
+  await first.cleanUp();
 
-    const second = run();
-    await second.start();
-    await cluster.produce("wc-lines", [["c", "Join Kafka Summit"]]);
-    await eventually(async () => {
-      const counts = await latest();
-      assert.equal(counts.get("kafka"), 3);
-      assert.equal(counts.get("streams"), 2);
-      assert.equal(counts.get("summit"), 1);
-    });
-    await second.close();
-  } finally {
-    await cluster.close();
-    await broker.close();
-    await rm(stateDir, { recursive: true, force: true });
-  }
+  const second = run();
+  await second.start();
+  await cluster.produce("wc-lines", [["c", "Join Kafka Summit"]]);
+  await eventually(async () => {
+    const counts = await latest();
+    assert.equal(counts.get("kafka"), 3);
+    assert.equal(counts.get("streams"), 2);
+    assert.equal(counts.get("summit"), 1);
+  });
+  await second.close();
 });

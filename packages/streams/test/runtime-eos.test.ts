@@ -4,59 +4,36 @@
 // transaction and the replaced thread restores the committed state; emit-final keeps its progress
 // in the commit metadata, so a restart does not emit a closed window again (both guarantees).
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, afterEach, before, test } from "node:test";
+import { test } from "node:test";
 import { Producer } from "@platformatic/kafka";
 import { StreamsBuilder } from "../src/dsl/streams-builder.ts";
 import { EmitStrategy, TimeWindows } from "../src/dsl/windows.ts";
 import { silentLogger } from "../src/logger.ts";
 import { EMIT_INTERVAL_CONFIG } from "../src/processors/window-aggregation.ts";
-import type { EmbeddedBroker } from "../src/runtime/embedded.ts";
-import { KafkaStreams as Streams } from "../src/runtime/kafka-streams.ts";
 import type { ProcessingGuarantee } from "../src/runtime/options.ts";
 import { Serdes } from "../src/serdes.ts";
 import { CommittedReader, countingMismatch } from "./runtime-eos-support.ts";
 import type { CountStore } from "./runtime-fixtures.ts";
-import { TestCluster, countingPlan, eventually, observations, startTestBroker, str } from "./runtime-fixtures.ts";
+import { countingPlan, eventually, observations, str } from "./runtime-fixtures.ts";
+import { useRuntimeHarness } from "./runtime-harness.ts";
 
-const opened: Streams[] = [];
-class KafkaStreams extends Streams {
-  constructor(...args: ConstructorParameters<typeof Streams>) {
-    super(...args);
-    opened.push(this);
-  }
-}
-
-let broker: EmbeddedBroker;
-let cluster: TestCluster;
 let reader: CommittedReader;
-let stateRoot: string;
 const quiet = { log() {} };
-
-before(async () => {
-  broker = await startTestBroker();
-  cluster = new TestCluster(broker.bootstrapServers);
-  reader = new CommittedReader(broker.bootstrapServers);
-  stateRoot = await mkdtemp(join(tmpdir(), "samsa-streams-eos-"));
+const harness = useRuntimeHarness({
+  prefix: "eos",
+  closeTimeoutMs: 20_000,
+  before: () => {
+    reader = new CommittedReader(harness.bootstrapServers);
+  },
+  after: () => reader.close(),
 });
-
-afterEach(async () => {
-  for (const streams of opened.splice(0)) await streams.close({ timeoutMs: 20_000 });
-});
-
-after(async () => {
-  await reader.close();
-  await cluster.close();
-  await broker.close();
-  await rm(stateRoot, { recursive: true, force: true });
-});
+const { KafkaStreams } = harness;
 
 test("exactly once: each input's output and changelog write commit with its offset; a restart reprocesses nothing", async () => {
   const app = "eos-count";
-  await cluster.createTopic(`${app}-in`, 2);
-  await cluster.createTopic(`${app}-out`, 2);
+  await harness.cluster.createTopic(`${app}-in`, 2);
+  await harness.cluster.createTopic(`${app}-out`, 2);
   const inputs = Array.from({ length: 300 }, (_, i) => [`k${i % 7}`, `v${i}`] as const);
   await reader.produce(`${app}-in`, inputs);
   const observed = observations();
@@ -65,8 +42,8 @@ test("exactly once: each input's output and changelog write commit with its offs
       countingPlan({ applicationId: app, sourceTopics: [`${app}-in`], output: `${app}-out`, observed }),
       {
         applicationId: app,
-        bootstrapServers: broker.bootstrapServers,
-        stateDir: join(stateRoot, app),
+        bootstrapServers: harness.bootstrapServers,
+        stateDir: join(harness.stateRoot, app),
         processingGuarantee: "exactly_once_v2",
         logger: quiet,
       },
@@ -96,8 +73,8 @@ test("exactly once: each input's output and changelog write commit with its offs
 
 test("exactly once: a processing error aborts the transaction; the replaced thread restores the committed state", async () => {
   const app = "eos-abort";
-  await cluster.createTopic(`${app}-in`, 1);
-  await cluster.createTopic(`${app}-out`, 1);
+  await harness.cluster.createTopic(`${app}-in`, 1);
+  await harness.cluster.createTopic(`${app}-out`, 1);
   const inputs = Array.from({ length: 10 }, (_, i) => ["a", `v${i}`] as const);
   const observed = observations();
   let failures = 0;
@@ -118,8 +95,8 @@ test("exactly once: a processing error aborts the transaction; the replaced thre
     }),
     {
       applicationId: app,
-      bootstrapServers: broker.bootstrapServers,
-      stateDir: join(stateRoot, app),
+      bootstrapServers: harness.bootstrapServers,
+      stateDir: join(harness.stateRoot, app),
       processingGuarantee: "exactly_once_v2",
       // No commit until close: records 0–6 stay in the open transaction.
       commitIntervalMs: 600_000,
@@ -173,13 +150,13 @@ function emitFinalPlan(app: string) {
 for (const guarantee of ["at_least_once", "exactly_once_v2"] as const satisfies readonly ProcessingGuarantee[]) {
   test(`emit-final (${guarantee}): after a restart, a window closed before it is not emitted again`, async () => {
     const app = `eos-final-${guarantee === "at_least_once" ? "alos" : "eos"}`;
-    await cluster.createTopic(`${app}-in`, 1);
-    await cluster.createTopic(`${app}-out`, 1);
+    await harness.cluster.createTopic(`${app}-in`, 1);
+    await harness.cluster.createTopic(`${app}-out`, 1);
     const run = () =>
       new KafkaStreams(emitFinalPlan(app), {
         applicationId: app,
-        bootstrapServers: broker.bootstrapServers,
-        stateDir: join(stateRoot, app),
+        bootstrapServers: harness.bootstrapServers,
+        stateDir: join(harness.stateRoot, app),
         processingGuarantee: guarantee,
         commitIntervalMs: 100,
         logger: quiet,
@@ -219,14 +196,14 @@ for (const guarantee of ["at_least_once", "exactly_once_v2"] as const satisfies 
 
 test("exactly once: a global table reads committed data only (an aborted transaction's rows are not joined)", async () => {
   const app = "eos-global";
-  await cluster.createTopic(`${app}-rates`, 1);
-  await cluster.createTopic(`${app}-in`, 1);
-  await cluster.createTopic(`${app}-out`, 1);
+  await harness.cluster.createTopic(`${app}-rates`, 1);
+  await harness.cluster.createTopic(`${app}-in`, 1);
+  await harness.cluster.createTopic(`${app}-out`, 1);
   await reader.produce(`${app}-rates`, [["eur", "1.0"]]);
   // One aborted and one committed transaction on the global topic, before the application starts.
   const producer = new Producer({
     clientId: "eos-global-rates",
-    bootstrapBrokers: [broker.bootstrapServers],
+    bootstrapBrokers: [harness.bootstrapServers],
     idempotent: true,
     transactionalId: `${app}-rates-writer`,
     producerId: -1n,
@@ -259,8 +236,8 @@ test("exactly once: a global table reads committed data only (an aborted transac
     .to(`${app}-out`, { key: Serdes.string(), value: Serdes.string() });
   const streams = new KafkaStreams(builder.build(), {
     applicationId: app,
-    bootstrapServers: broker.bootstrapServers,
-    stateDir: join(stateRoot, app),
+    bootstrapServers: harness.bootstrapServers,
+    stateDir: join(harness.stateRoot, app),
     processingGuarantee: "exactly_once_v2",
     logger: quiet,
   });

@@ -2,61 +2,24 @@
 // deserialization-error policy handed to the topology, global stores, and a clean close that leaves no
 // sockets or timers behind.
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, afterEach, before, test } from "node:test";
-import type { EmbeddedBroker } from "../src/runtime/embedded.ts";
+import { test } from "node:test";
 import { StreamsError } from "../src/runtime/errors.ts";
-import { KafkaStreams as Streams } from "../src/runtime/kafka-streams.ts";
 import type { PlannableTopology } from "../src/runtime/kafka-streams.ts";
 import type { PlanOptions } from "../src/topology/plan-options.ts";
 import type { StreamsState } from "../src/runtime/state.ts";
-import {
-  TestCluster,
-  startTestBroker,
-  eventually,
-  globalTablePlan,
-  observations,
-  passThroughPlan,
-  str,
-} from "./runtime-fixtures.ts";
+import { eventually, globalTablePlan, observations, passThroughPlan, str } from "./runtime-fixtures.ts";
+import { useRuntimeHarness } from "./runtime-harness.ts";
 
-/** Every application a test creates is closed after it, even when an assertion failed first. */
-const opened: Streams[] = [];
-class KafkaStreams extends Streams {
-  constructor(...args: ConstructorParameters<typeof Streams>) {
-    super(...args);
-    opened.push(this);
-  }
-}
-
-let broker: EmbeddedBroker;
-let cluster: TestCluster;
-let stateRoot: string;
 const quiet = { log() {} };
-
-before(async () => {
-  broker = await startTestBroker();
-  cluster = new TestCluster(broker.bootstrapServers);
-  stateRoot = await mkdtemp(join(tmpdir(), "samsa-streams-errors-"));
-});
-
-afterEach(async () => {
-  for (const streams of opened.splice(0)) await streams.close({ timeoutMs: 10_000 });
-});
-
-after(async () => {
-  await cluster.close();
-  await broker.close();
-  await rm(stateRoot, { recursive: true, force: true });
-});
+const harness = useRuntimeHarness({ prefix: "errors" });
+const { KafkaStreams } = harness;
 
 const records = (count: number) => Array.from({ length: count }, (_, i) => [`k${i}`, `v${i}`] as const);
 
 test("replace-thread: the loop restarts after an error, from the last commit, and the application keeps running", async () => {
-  await cluster.createTopic("rt-in", 1);
-  await cluster.createTopic("rt-out", 1);
+  await harness.cluster.createTopic("rt-in", 1);
+  await harness.cluster.createTopic("rt-out", 1);
   const observed = observations();
   let failures = 0;
   observed.failOn = (record) => record.offset === 7 && failures++ === 0;
@@ -65,8 +28,8 @@ test("replace-thread: the loop restarts after an error, from the last commit, an
     passThroughPlan({ applicationId: "rt", sourceTopics: ["rt-in"], output: "rt-out", observed }),
     {
       applicationId: "rt",
-      bootstrapServers: broker.bootstrapServers,
-      stateDir: join(stateRoot, "rt"),
+      bootstrapServers: harness.bootstrapServers,
+      stateDir: join(harness.stateRoot, "rt"),
       commitIntervalMs: 60_000,
       uncaughtErrorHandler: (error) => {
         handled.push(error);
@@ -77,7 +40,7 @@ test("replace-thread: the loop restarts after an error, from the last commit, an
   );
   const states: StreamsState[] = [];
   streams.onStateChange((next) => states.push(next));
-  await cluster.produce("rt-in", records(10));
+  await harness.cluster.produce("rt-in", records(10));
   await streams.start();
   await eventually(() => assert.equal(new Set(observed.processed.map((record) => record.offset)).size, 10));
   await streams.waitForState("RUNNING");
@@ -93,7 +56,7 @@ test("replace-thread: the loop restarts after an error, from the last commit, an
   assert.equal(observed.processed.length, 17);
   await eventually(async () =>
     assert.deepEqual(
-      new Set((await cluster.readAll("rt-out")).map((record) => str(record.value))),
+      new Set((await harness.cluster.readAll("rt-out")).map((record) => str(record.value))),
       new Set(records(10).map(([, value]) => value)),
     ),
   );
@@ -102,22 +65,22 @@ test("replace-thread: the loop restarts after an error, from the last commit, an
 });
 
 test("shutdown-client (the default): the application stops in ERROR without committing", async () => {
-  await cluster.createTopic("sc-in", 1);
+  await harness.cluster.createTopic("sc-in", 1);
   const observed = observations();
   observed.failOn = (record) => record.offset === 3;
   const streams = new KafkaStreams(
     passThroughPlan({ applicationId: "sc", sourceTopics: ["sc-in"], output: "sc-in-copy", observed }),
     {
       applicationId: "sc",
-      bootstrapServers: broker.bootstrapServers,
-      stateDir: join(stateRoot, "sc"),
+      bootstrapServers: harness.bootstrapServers,
+      stateDir: join(harness.stateRoot, "sc"),
       logger: quiet,
     },
   );
-  await cluster.createTopic("sc-in-copy", 1);
+  await harness.cluster.createTopic("sc-in-copy", 1);
   const states: StreamsState[] = [];
   streams.onStateChange((next) => states.push(next));
-  await cluster.produce("sc-in", records(5));
+  await harness.cluster.produce("sc-in", records(5));
   await streams.start();
   await streams.waitForState("ERROR");
   assert.deepEqual(states, ["REBALANCING", "RUNNING", "PENDING_ERROR", "ERROR"]);
@@ -130,7 +93,7 @@ test("shutdown-client (the default): the application stops in ERROR without comm
 });
 
 test("a topology is planned with the application's deserialization-error policy and logger", async () => {
-  await cluster.createTopic("de-in", 1);
+  await harness.cluster.createTopic("de-in", 1);
   const received: (PlanOptions | undefined)[] = [];
   const handler = (): "continue" => "continue";
   const topology: PlannableTopology = {
@@ -141,21 +104,21 @@ test("a topology is planned with the application's deserialization-error policy 
   };
   const streams = new KafkaStreams(topology, {
     applicationId: "de",
-    bootstrapServers: broker.bootstrapServers,
-    stateDir: join(stateRoot, "de"),
+    bootstrapServers: harness.bootstrapServers,
+    stateDir: join(harness.stateRoot, "de"),
     defaultDeserializationErrorHandler: handler,
     logger: quiet,
   });
   assert.equal(received.length, 1);
   assert.equal(received[0]?.deserializationErrorHandler, handler);
   assert.equal(received[0]?.logger, quiet);
-  new KafkaStreams(topology, { applicationId: "de2", bootstrapServers: broker.bootstrapServers });
+  new KafkaStreams(topology, { applicationId: "de2", bootstrapServers: harness.bootstrapServers });
   assert.equal(received[1]?.deserializationErrorHandler, "log-and-fail");
   assert.throws(
     () =>
       new KafkaStreams(
         passThroughPlan({ applicationId: "other", sourceTopics: ["de-in"], output: "x", observed: observations() }),
-        { applicationId: "de3", bootstrapServers: broker.bootstrapServers },
+        { applicationId: "de3", bootstrapServers: harness.bootstrapServers },
       ),
     (error: unknown) => error instanceof StreamsError && error.code === "INVALID_CONFIG",
   );
@@ -164,10 +127,10 @@ test("a topology is planned with the application's deserialization-error policy 
 });
 
 test("global stores are bootstrapped before RUNNING and kept up to date afterwards", async () => {
-  await cluster.createTopic("gt-table", 2);
-  await cluster.createTopic("gt-in", 1);
-  await cluster.createTopic("gt-out", 1);
-  await cluster.produce("gt-table", [
+  await harness.cluster.createTopic("gt-table", 2);
+  await harness.cluster.createTopic("gt-in", 1);
+  await harness.cluster.createTopic("gt-out", 1);
+  await harness.cluster.produce("gt-table", [
     ["x", "1"],
     ["y", "2"],
     ["z", "3"],
@@ -183,7 +146,7 @@ test("global stores are bootstrapped before RUNNING and kept up to date afterwar
       table,
       observed: observations(),
     }),
-    { applicationId: "gt", bootstrapServers: broker.bootstrapServers, stateDir: join(stateRoot, "gt") },
+    { applicationId: "gt", bootstrapServers: harness.bootstrapServers, stateDir: join(harness.stateRoot, "gt") },
   );
   let tableAtRunning: Map<string, string> | undefined;
   streams.onStateChange((next) => {
@@ -204,7 +167,7 @@ test("global stores are bootstrapped before RUNNING and kept up to date afterwar
     ]),
   );
   assert.deepEqual(progress.sort(), ["global-table/0", "global-table/1"]);
-  await cluster.produce("gt-table", [["w", "5"]]);
+  await harness.cluster.produce("gt-table", [["w", "5"]]);
   await eventually(() => assert.equal(table.get("w"), "5"));
   await streams.close();
 });

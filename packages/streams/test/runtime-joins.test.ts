@@ -2,15 +2,16 @@
 // repartition topic and join the customers table (co-partitioned, 2 partitions); orders of unknown
 // customers are dropped, and a table update is seen by the orders that come after it.
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { StreamsBuilder } from "../src/dsl/streams-builder.ts";
 import { silentLogger } from "../src/logger.ts";
-import { KafkaStreams } from "../src/runtime/kafka-streams.ts";
 import { Serdes } from "../src/serdes.ts";
-import { TestCluster, eventually, startTestBroker, str } from "./runtime-fixtures.ts";
+import { eventually, str } from "./runtime-fixtures.ts";
+import { useRuntimeHarness } from "./runtime-harness.ts";
+
+const harness = useRuntimeHarness({ prefix: "joins" });
+const { KafkaStreams } = harness;
 
 function enrichment(): StreamsBuilder {
   const builder = new StreamsBuilder({ logger: silentLogger });
@@ -29,47 +30,39 @@ function enrichment(): StreamsBuilder {
 }
 
 test("stream–table join through the runtime: repartitioned stream, co-partitioned table, lookups at arrival", async () => {
-  const broker = await startTestBroker();
-  const cluster = new TestCluster(broker.bootstrapServers);
-  const stateDir = await mkdtemp(join(tmpdir(), "samsa-streams-joins-"));
+  const { cluster } = harness;
+  const stateDir = join(harness.stateRoot, "rj");
   const enriched = async (): Promise<string[]> =>
     (await cluster.readAll("rj-enriched")).map((record) => `${str(record.key)}=${str(record.value)}`).sort();
   const app = new KafkaStreams(enrichment().build(), {
     applicationId: "rj",
-    bootstrapServers: broker.bootstrapServers,
+    bootstrapServers: harness.bootstrapServers,
     stateDir,
     commitIntervalMs: 100,
   });
-  try {
-    await cluster.createTopic("rj-customers", 2);
-    await cluster.createTopic("rj-orders", 2);
-    await cluster.createTopic("rj-enriched", 2);
-    await cluster.produce("rj-customers", [
-      ["c1", "Ada"],
-      ["c2", "Grace"],
-    ]);
-    await app.start();
-    await app.waitForState("RUNNING");
-    assert.equal(await cluster.partitionCount("rj-rj-enrich-repartition"), 2);
-    // The table has both customers once its store has logged them.
-    await eventually(async () => assert.equal((await cluster.readAll("rj-rj-customers-store-changelog")).length, 2));
-    await cluster.produce("rj-orders", [
-      ["o1", "c1:book"],
-      ["o2", "c2:pen"],
-      ["o3", "c9:ink"],
-    ]);
-    await eventually(async () => assert.deepEqual(await enriched(), ["c1=o1:book for Ada", "c2=o2:pen for Grace"]));
+  await cluster.createTopic("rj-customers", 2);
+  await cluster.createTopic("rj-orders", 2);
+  await cluster.createTopic("rj-enriched", 2);
+  await cluster.produce("rj-customers", [
+    ["c1", "Ada"],
+    ["c2", "Grace"],
+  ]);
+  await app.start();
+  await app.waitForState("RUNNING");
+  assert.equal(await cluster.partitionCount("rj-rj-enrich-repartition"), 2);
+  // The table has both customers once its store has logged them.
+  await eventually(async () => assert.equal((await cluster.readAll("rj-rj-customers-store-changelog")).length, 2));
+  await cluster.produce("rj-orders", [
+    ["o1", "c1:book"],
+    ["o2", "c2:pen"],
+    ["o3", "c9:ink"],
+  ]);
+  await eventually(async () => assert.deepEqual(await enriched(), ["c1=o1:book for Ada", "c2=o2:pen for Grace"]));
 
-    await cluster.produce("rj-customers", [["c1", "Ada L."]]);
-    await eventually(async () => assert.equal((await cluster.readAll("rj-rj-customers-store-changelog")).length, 3));
-    await cluster.produce("rj-orders", [["o4", "c1:lamp"]]);
-    await eventually(async () =>
-      assert.deepEqual(await enriched(), ["c1=o1:book for Ada", "c1=o4:lamp for Ada L.", "c2=o2:pen for Grace"]),
-    );
-  } finally {
-    await app.close();
-    await cluster.close();
-    await broker.close();
-    await rm(stateDir, { recursive: true, force: true });
-  }
+  await cluster.produce("rj-customers", [["c1", "Ada L."]]);
+  await eventually(async () => assert.equal((await cluster.readAll("rj-rj-customers-store-changelog")).length, 3));
+  await cluster.produce("rj-orders", [["o4", "c1:lamp"]]);
+  await eventually(async () =>
+    assert.deepEqual(await enriched(), ["c1=o1:book for Ada", "c1=o4:lamp for Ada L.", "c2=o2:pen for Grace"]),
+  );
 });

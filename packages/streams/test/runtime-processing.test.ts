@@ -1,56 +1,18 @@
 // The runtime against an embedded Samsa broker: states, a pass-through and a counting topology,
 // internal topics, commit and resume after a clean restart, restoration from the changelog.
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, afterEach, before, test } from "node:test";
+import { test } from "node:test";
 import { murmur2 } from "@platformatic/kafka";
-import { KafkaStreams as Streams } from "../src/runtime/kafka-streams.ts";
-import type { EmbeddedBroker } from "../src/runtime/embedded.ts";
 import type { RestoreProgress } from "../src/runtime/changelog-reader.ts";
 import type { StreamsState } from "../src/runtime/state.ts";
 import { StreamsError } from "../src/runtime/errors.ts";
 import type { CountStore } from "./runtime-fixtures.ts";
-import {
-  TestCluster,
-  startTestBroker,
-  countingPlan,
-  eventually,
-  latestByKey,
-  observations,
-  passThroughPlan,
-  str,
-} from "./runtime-fixtures.ts";
+import { countingPlan, eventually, latestByKey, observations, passThroughPlan, str } from "./runtime-fixtures.ts";
+import { useRuntimeHarness } from "./runtime-harness.ts";
 
-/** Every application a test creates is closed after it, even when an assertion failed first. */
-const opened: Streams[] = [];
-class KafkaStreams extends Streams {
-  constructor(...args: ConstructorParameters<typeof Streams>) {
-    super(...args);
-    opened.push(this);
-  }
-}
-
-let broker: EmbeddedBroker;
-let cluster: TestCluster;
-let stateRoot: string;
-
-before(async () => {
-  broker = await startTestBroker();
-  cluster = new TestCluster(broker.bootstrapServers);
-  stateRoot = await mkdtemp(join(tmpdir(), "samsa-streams-test-"));
-});
-
-afterEach(async () => {
-  for (const streams of opened.splice(0)) await streams.close({ timeoutMs: 10_000 });
-});
-
-after(async () => {
-  await cluster.close();
-  await broker.close();
-  await rm(stateRoot, { recursive: true, force: true });
-});
+const harness = useRuntimeHarness({ prefix: "processing" });
+const { KafkaStreams } = harness;
 
 const fast = {
   commitIntervalMs: 200,
@@ -58,21 +20,21 @@ const fast = {
 } as const;
 
 test("a pass-through topology: states from CREATED to NOT_RUNNING, every record copied to the key's partition", async () => {
-  await cluster.createTopic("pt-in", 3);
-  await cluster.createTopic("pt-out", 4);
+  await harness.cluster.createTopic("pt-in", 3);
+  await harness.cluster.createTopic("pt-out", 4);
   const observed = observations();
   const streams = new KafkaStreams(
     passThroughPlan({ applicationId: "pt", sourceTopics: ["pt-in"], output: "pt-out", observed }),
     {
       applicationId: "pt",
-      bootstrapServers: broker.bootstrapServers,
-      stateDir: join(stateRoot, "pt"),
+      bootstrapServers: harness.bootstrapServers,
+      stateDir: join(harness.stateRoot, "pt"),
       ...fast,
     },
   );
   const states: StreamsState[] = [streams.state];
   streams.onStateChange((next) => states.push(next));
-  await cluster.produce(
+  await harness.cluster.produce(
     "pt-in",
     Array.from({ length: 30 }, (_, i) => [`k${i}`, `v${i}`] as const),
   );
@@ -82,8 +44,8 @@ test("a pass-through topology: states from CREATED to NOT_RUNNING, every record 
     streams.tasks.map((task) => task.partition),
     [0, 1, 2],
   );
-  await eventually(async () => assert.equal((await cluster.readAll("pt-out")).length, 30));
-  const output = await cluster.readAll("pt-out");
+  await eventually(async () => assert.equal((await harness.cluster.readAll("pt-out")).length, 30));
+  const output = await harness.cluster.readAll("pt-out");
   for (const record of output) {
     const expected = (murmur2(Buffer.from(record.key ?? new Uint8Array()), false) & 0x7fffffff) % 4;
     assert.equal(record.partition, expected, `key ${str(record.key)}`);
@@ -98,17 +60,17 @@ test("a pass-through topology: states from CREATED to NOT_RUNNING, every record 
 });
 
 test("counting: changelog created compacted with the task count; offsets committed; a clean restart resumes without reprocessing", async () => {
-  await cluster.createTopic("cnt-in", 2);
-  await cluster.createTopic("cnt-out", 2);
+  await harness.cluster.createTopic("cnt-in", 2);
+  await harness.cluster.createTopic("cnt-out", 2);
   const observed = observations();
   const run = () =>
     new KafkaStreams(countingPlan({ applicationId: "cnt", sourceTopics: ["cnt-in"], output: "cnt-out", observed }), {
       applicationId: "cnt",
-      bootstrapServers: broker.bootstrapServers,
-      stateDir: join(stateRoot, "cnt"),
+      bootstrapServers: harness.bootstrapServers,
+      stateDir: join(harness.stateRoot, "cnt"),
       ...fast,
     });
-  await cluster.produce("cnt-in", [
+  await harness.cluster.produce("cnt-in", [
     ["a", "1"],
     ["b", "1"],
     ["a", "2"],
@@ -118,10 +80,10 @@ test("counting: changelog created compacted with the task count; offsets committ
   await first.waitForState("RUNNING");
   await eventually(() => assert.equal(observed.processed.length, 3));
   await first.close();
-  assert.equal(await cluster.partitionCount("cnt-counts-changelog"), 2);
-  assert.equal(await cluster.topicConfig("cnt-counts-changelog", "cleanup.policy"), "compact");
+  assert.equal(await harness.cluster.partitionCount("cnt-counts-changelog"), 2);
+  assert.equal(await harness.cluster.topicConfig("cnt-counts-changelog", "cleanup.policy"), "compact");
 
-  await cluster.produce("cnt-in", [
+  await harness.cluster.produce("cnt-in", [
     ["a", "3"],
     ["c", "1"],
   ]);
@@ -131,7 +93,7 @@ test("counting: changelog created compacted with the task count; offsets committ
   await eventually(() => assert.equal(observed.processed.length, 5));
   await eventually(async () =>
     assert.deepEqual(
-      latestByKey(await cluster.readAll("cnt-out")),
+      latestByKey(await harness.cluster.readAll("cnt-out")),
       new Map([
         ["a", "3"],
         ["b", "1"],
@@ -145,8 +107,8 @@ test("counting: changelog created compacted with the task count; offsets committ
 });
 
 test("restoration: after the local state is wiped, stores are rebuilt from the changelog with progress reported", async () => {
-  await cluster.createTopic("rst-in", 2);
-  await cluster.createTopic("rst-out", 2);
+  await harness.cluster.createTopic("rst-in", 2);
+  await harness.cluster.createTopic("rst-out", 2);
   const observed = observations();
   const stores = new Map<string, CountStore>();
   const run = () =>
@@ -161,13 +123,13 @@ test("restoration: after the local state is wiped, stores are rebuilt from the c
       }),
       {
         applicationId: "rst",
-        bootstrapServers: broker.bootstrapServers,
-        stateDir: join(stateRoot, "rst"),
+        bootstrapServers: harness.bootstrapServers,
+        stateDir: join(harness.stateRoot, "rst"),
         ...fast,
       },
     );
   const input = Array.from({ length: 40 }, (_, i) => [`key${i % 5}`, `${i}`] as const);
-  await cluster.produce("rst-in", input);
+  await harness.cluster.produce("rst-in", input);
   const first = run();
   await first.start();
   await first.waitForState("RUNNING");
@@ -211,14 +173,14 @@ test("restoration: after the local state is wiped, stores are rebuilt from the c
         event.restoredRecords <= event.totalRecords,
     ),
   );
-  await cluster.produce("rst-in", [["key0", "x"]]);
-  await eventually(async () => assert.equal(latestByKey(await cluster.readAll("rst-out")).get("key0"), "9"));
+  await harness.cluster.produce("rst-in", [["key0", "x"]]);
+  await eventually(async () => assert.equal(latestByKey(await harness.cluster.readAll("rst-out")).get("key0"), "9"));
   await cold.close();
 });
 
 test("start fails clearly when topics are not co-partitioned, and the application ends in ERROR", async () => {
-  await cluster.createTopic("cp-left", 2);
-  await cluster.createTopic("cp-right", 3);
+  await harness.cluster.createTopic("cp-left", 2);
+  await harness.cluster.createTopic("cp-right", 3);
   const streams = new KafkaStreams(
     passThroughPlan({
       applicationId: "cp",
@@ -229,8 +191,8 @@ test("start fails clearly when topics are not co-partitioned, and the applicatio
     }),
     {
       applicationId: "cp",
-      bootstrapServers: broker.bootstrapServers,
-      stateDir: join(stateRoot, "cp"),
+      bootstrapServers: harness.bootstrapServers,
+      stateDir: join(harness.stateRoot, "cp"),
       logger: { log() {} },
     },
   );
@@ -252,8 +214,8 @@ test("a missing source topic is an error at start", async () => {
     }),
     {
       applicationId: "missing",
-      bootstrapServers: broker.bootstrapServers,
-      stateDir: join(stateRoot, "missing"),
+      bootstrapServers: harness.bootstrapServers,
+      stateDir: join(harness.stateRoot, "missing"),
       logger: { log() {} },
     },
   );

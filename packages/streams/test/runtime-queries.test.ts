@@ -4,60 +4,21 @@
 // lists both instances and their partitions; typed errors for unknown stores, wrong types, moved
 // partitions, a stopped application and a rebalance (stale stores allowed or not).
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
-import type { Server, Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, afterEach, before, test } from "node:test";
-import { StreamsBuilder } from "../src/dsl/streams-builder.ts";
-import { TimeWindows } from "../src/dsl/windows.ts";
+import { test } from "node:test";
 import { silentLogger } from "../src/logger.ts";
 import { partitionForKey } from "../src/murmur2.ts";
-import type { EmbeddedBroker } from "../src/runtime/embedded.ts";
-import { KafkaStreams as Streams } from "../src/runtime/kafka-streams.ts";
 import { InvalidStateStoreError, keyQueryMetadataNotAvailable } from "../src/runtime/queries.ts";
 import type { InvalidStateStoreReason } from "../src/runtime/queries.ts";
 import { Serdes } from "../src/serdes.ts";
-import { TestCluster, eventually, startTestBroker } from "./runtime-fixtures.ts";
+import { eventually } from "./runtime-fixtures.ts";
+import { countsTopology, startSilentBroker } from "./query-fixtures.ts";
+import { useRuntimeHarness } from "./runtime-harness.ts";
 
-const opened: Streams[] = [];
-class KafkaStreams extends Streams {
-  constructor(...args: ConstructorParameters<typeof Streams>) {
-    super(...args);
-    opened.push(this);
-  }
-}
-
-let broker: EmbeddedBroker;
-let cluster: TestCluster;
-let stateRoot: string;
-
-before(async () => {
-  broker = await startTestBroker();
-  cluster = new TestCluster(broker.bootstrapServers);
-  stateRoot = await mkdtemp(join(tmpdir(), "samsa-streams-queries-"));
-});
-
-afterEach(async () => {
-  for (const streams of opened.splice(0)) await streams.close({ timeoutMs: 10_000 });
-});
-
-after(async () => {
-  await cluster.close();
-  await broker.close();
-  await rm(stateRoot, { recursive: true, force: true });
-});
+const harness = useRuntimeHarness({ prefix: "queries" });
+const { KafkaStreams } = harness;
 
 const strings = Serdes.string();
-
-function topology(input: string) {
-  const builder = new StreamsBuilder({ logger: silentLogger });
-  const grouped = builder.stream(input, { key: strings, value: strings }).groupByKey();
-  grouped.count({ storeName: "counts" });
-  grouped.windowedBy(TimeWindows.ofSizeWithNoGrace(60_000)).count({ storeName: "window-counts" });
-  return builder.build();
-}
 
 function assertReason(reason: InvalidStateStoreReason): (error: unknown) => boolean {
   return (error) => {
@@ -70,16 +31,16 @@ function assertReason(reason: InvalidStateStoreReason): (error: unknown) => bool
 
 test("queries routed by queryMetadataForKey read every key on the instance that holds it", async () => {
   const input = "iq-in";
-  await cluster.createTopic(input, 4);
+  await harness.cluster.createTopic(input, 4);
   const keys = Array.from({ length: 30 }, (_, i) => `user-${i}`);
   const servers = ["127.0.0.1:7001", "127.0.0.1:7002"];
   const instances = servers.map(
     (server, index) =>
-      new KafkaStreams(topology(input), {
+      new KafkaStreams(countsTopology(input), {
         applicationId: "iq",
-        bootstrapServers: broker.bootstrapServers,
+        bootstrapServers: harness.bootstrapServers,
         clientId: `iq-${index}`,
-        stateDir: join(stateRoot, `iq-${index}`),
+        stateDir: join(harness.stateRoot, `iq-${index}`),
         commitIntervalMs: 200,
         numStandbyReplicas: 1,
         applicationServer: server,
@@ -99,7 +60,7 @@ test("queries routed by queryMetadataForKey read every key on the instance that 
     }
   }, 30_000);
   const records = keys.flatMap((key, i) => Array.from({ length: (i % 5) + 1 }, () => [key, "x"] as const));
-  await cluster.produce(input, records);
+  await harness.cluster.produce(input, records);
   const want = (key: string): number => records.filter(([k]) => k === key).length;
 
   const byServer = new Map(servers.map((server, index) => [server, instances[index]]));
@@ -197,14 +158,11 @@ test("queries routed by queryMetadataForKey read every key on the instance that 
 
 test("while rebalancing, queries fail with REBALANCING unless stale stores are allowed; no metadata yet", async () => {
   // A broker that accepts connections and never answers keeps start() in REBALANCING.
-  const held = new Set<Socket>();
-  const silent: Server = createServer((socket) => held.add(socket));
-  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-  const port = (silent.address() as { port: number }).port;
-  const stuck = new KafkaStreams(topology("iq-stuck-in"), {
+  const silent = await startSilentBroker();
+  const stuck = new KafkaStreams(countsTopology("iq-stuck-in"), {
     applicationId: "iq-stuck",
-    bootstrapServers: `127.0.0.1:${port}`,
-    stateDir: join(stateRoot, "stuck"),
+    bootstrapServers: silent.bootstrapServers,
+    stateDir: join(harness.stateRoot, "stuck"),
     applicationServer: "127.0.0.1:7009",
     client: { timeout: 60_000, retries: 0 },
     logger: silentLogger,
@@ -225,8 +183,6 @@ test("while rebalancing, queries fail with REBALANCING unless stale stores are a
     assert.throws(() => stale.get("k"), assertReason("NOT_RUNNING"));
     void started;
   } finally {
-    // Cutting the held connections ends the application's pending requests at once.
-    for (const socket of held) socket.destroy();
     silent.close();
   }
 });

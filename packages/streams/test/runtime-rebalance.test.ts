@@ -2,51 +2,15 @@
 // the consumer group, state follows through the changelog, and a clean rebalance commits before
 // partitions move, so no record is processed twice.
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, afterEach, before, test } from "node:test";
-import type { EmbeddedBroker } from "../src/runtime/embedded.ts";
-import { KafkaStreams as Streams } from "../src/runtime/kafka-streams.ts";
+import { test } from "node:test";
 import type { StreamsState } from "../src/runtime/state.ts";
-import {
-  TestCluster,
-  startTestBroker,
-  countingPlan,
-  eventually,
-  latestByKey,
-  observations,
-} from "./runtime-fixtures.ts";
+import { countingPlan, eventually, latestByKey, observations } from "./runtime-fixtures.ts";
 import type { Observations } from "./runtime-fixtures.ts";
+import { useRuntimeHarness } from "./runtime-harness.ts";
 
-/** Every application a test creates is closed after it, even when an assertion failed first. */
-const opened: Streams[] = [];
-class KafkaStreams extends Streams {
-  constructor(...args: ConstructorParameters<typeof Streams>) {
-    super(...args);
-    opened.push(this);
-  }
-}
-
-let broker: EmbeddedBroker;
-let cluster: TestCluster;
-let stateRoot: string;
-
-before(async () => {
-  broker = await startTestBroker();
-  cluster = new TestCluster(broker.bootstrapServers);
-  stateRoot = await mkdtemp(join(tmpdir(), "samsa-streams-rebalance-"));
-});
-
-afterEach(async () => {
-  for (const streams of opened.splice(0)) await streams.close({ timeoutMs: 10_000 });
-});
-
-after(async () => {
-  await cluster.close();
-  await broker.close();
-  await rm(stateRoot, { recursive: true, force: true });
-});
+const harness = useRuntimeHarness({ prefix: "rebalance" });
+const { KafkaStreams } = harness;
 
 function batch(from: number, count: number): (readonly [string, string])[] {
   return Array.from({ length: count }, (_, i) => [`k${(from + i) % 8}`, String(from + i)] as const);
@@ -64,22 +28,22 @@ function assertNoDuplicates(observed: Observations): void {
 }
 
 test("tasks move to a second instance and back; state follows; nothing is processed twice", async () => {
-  await cluster.createTopic("rb-in", 4);
-  await cluster.createTopic("rb-out", 4);
+  await harness.cluster.createTopic("rb-in", 4);
+  await harness.cluster.createTopic("rb-out", 4);
   const observed = observations();
   const instance = (name: string) =>
     new KafkaStreams(countingPlan({ applicationId: "rb", sourceTopics: ["rb-in"], output: "rb-out", observed }), {
       applicationId: "rb",
-      bootstrapServers: broker.bootstrapServers,
+      bootstrapServers: harness.bootstrapServers,
       clientId: `rb-${name}`,
-      stateDir: join(stateRoot, name),
+      stateDir: join(harness.stateRoot, name),
       commitIntervalMs: 60_000,
       consumer: { sessionTimeout: 10_000, heartbeatInterval: 100, rebalanceTimeout: 10_000 },
     });
   const a = instance("a");
   const statesOfA: StreamsState[] = [];
   a.onStateChange((next) => statesOfA.push(next));
-  await cluster.produce("rb-in", batch(0, 40));
+  await harness.cluster.produce("rb-in", batch(0, 40));
   await a.start();
   await a.waitForState("RUNNING");
   await eventually(() => assert.equal(observed.processed.length, 40));
@@ -94,9 +58,11 @@ test("tasks move to a second instance and back; state follows; nothing is proces
     assert.equal(b.tasks.length, 2);
   });
   assert.ok(statesOfA.includes("REBALANCING"));
-  await cluster.produce("rb-in", batch(40, 40));
+  await harness.cluster.produce("rb-in", batch(40, 40));
   await eventually(() => assert.equal(observed.processed.length, 80));
-  await eventually(async () => assert.deepEqual(latestByKey(await cluster.readAll("rb-out")), expectedCounts(80)));
+  await eventually(async () =>
+    assert.deepEqual(latestByKey(await harness.cluster.readAll("rb-out")), expectedCounts(80)),
+  );
   assertNoDuplicates(observed);
 
   await b.close();
@@ -104,26 +70,28 @@ test("tasks move to a second instance and back; state follows; nothing is proces
     assert.equal(a.state, "RUNNING");
     assert.equal(a.tasks.length, 4);
   });
-  await cluster.produce("rb-in", batch(80, 40));
+  await harness.cluster.produce("rb-in", batch(80, 40));
   await eventually(() => assert.equal(observed.processed.length, 120));
-  await eventually(async () => assert.deepEqual(latestByKey(await cluster.readAll("rb-out")), expectedCounts(120)));
+  await eventually(async () =>
+    assert.deepEqual(latestByKey(await harness.cluster.readAll("rb-out")), expectedCounts(120)),
+  );
   assertNoDuplicates(observed);
   await a.close();
 });
 
 test("after a crash (no commit), a new instance processes from the last commit: duplicates, never a gap", async () => {
-  await cluster.createTopic("crash-in", 2);
-  await cluster.createTopic("crash-out", 2);
+  await harness.cluster.createTopic("crash-in", 2);
+  await harness.cluster.createTopic("crash-out", 2);
   const observed = observations();
   const options = (name: string) => ({
     applicationId: "crash",
-    bootstrapServers: broker.bootstrapServers,
-    stateDir: join(stateRoot, name),
+    bootstrapServers: harness.bootstrapServers,
+    stateDir: join(harness.stateRoot, name),
     commitIntervalMs: 3_600_000,
     consumer: { sessionTimeout: 10_000, heartbeatInterval: 100, rebalanceTimeout: 10_000 },
     logger: { log() {} },
   });
-  await cluster.produce("crash-in", batch(0, 20));
+  await harness.cluster.produce("crash-in", batch(0, 20));
   observed.failOn = (record) => record.offset === 5 && record.partition === 0;
   const crashing = new KafkaStreams(
     countingPlan({ applicationId: "crash", sourceTopics: ["crash-in"], output: "crash-out", observed }),

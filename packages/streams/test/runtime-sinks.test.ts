@@ -3,69 +3,40 @@
 // auto.create.topics.enable says so), and otherwise fails with a clear error within a bounded time
 // (Kafka's max.block.ms) through the uncaught-error policy, instead of waiting forever.
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, afterEach, before, test } from "node:test";
-import type { EmbeddedBroker } from "../src/runtime/embedded.ts";
+import { test } from "node:test";
 import { StreamsError } from "../src/runtime/errors.ts";
-import { KafkaStreams as Streams } from "../src/runtime/kafka-streams.ts";
 import type { StreamsState } from "../src/runtime/state.ts";
-import { TestCluster, eventually, observations, passThroughPlan, startTestBroker, str } from "./runtime-fixtures.ts";
+import { eventually, observations, passThroughPlan, str } from "./runtime-fixtures.ts";
+import { useRuntimeHarness } from "./runtime-harness.ts";
 
-/** Every application a test creates is closed after it, even when an assertion failed first. */
-const opened: Streams[] = [];
-class KafkaStreams extends Streams {
-  constructor(...args: ConstructorParameters<typeof Streams>) {
-    super(...args);
-    opened.push(this);
-  }
-}
-
-let broker: EmbeddedBroker;
-let cluster: TestCluster;
-let stateRoot: string;
 const quiet = { log() {} };
-
-before(async () => {
-  broker = await startTestBroker();
-  cluster = new TestCluster(broker.bootstrapServers);
-  stateRoot = await mkdtemp(join(tmpdir(), "samsa-streams-sinks-"));
-});
-
-afterEach(async () => {
-  for (const streams of opened.splice(0)) await streams.close({ timeoutMs: 10_000 });
-});
-
-after(async () => {
-  await cluster.close();
-  await broker.close();
-  await rm(stateRoot, { recursive: true, force: true });
-});
+const harness = useRuntimeHarness({ prefix: "sinks" });
+const { KafkaStreams } = harness;
 
 const records = (count: number) => Array.from({ length: count }, (_, i) => [`k${i}`, `v${i}`] as const);
 
 test("a missing sink topic is auto-created through Metadata (the broker allows it by default) and written", async () => {
-  await cluster.createTopic("auto-in", 2);
+  await harness.cluster.createTopic("auto-in", 2);
   const streams = new KafkaStreams(
     passThroughPlan({ applicationId: "auto", sourceTopics: ["auto-in"], output: "auto-out", observed: observations() }),
     {
       applicationId: "auto",
-      bootstrapServers: broker.bootstrapServers,
-      stateDir: join(stateRoot, "auto"),
+      bootstrapServers: harness.bootstrapServers,
+      stateDir: join(harness.stateRoot, "auto"),
       logger: quiet,
     },
   );
-  await cluster.produce("auto-in", records(20));
+  await harness.cluster.produce("auto-in", records(20));
   await streams.start();
   await eventually(async () =>
     assert.deepEqual(
-      new Set((await cluster.readAll("auto-out")).map((record) => str(record.value))),
+      new Set((await harness.cluster.readAll("auto-out")).map((record) => str(record.value))),
       new Set(records(20).map(([, value]) => value)),
     ),
   );
   // With the broker's num.partitions (1 on both targets' defaults).
-  assert.equal(await cluster.partitionCount("auto-out"), 1);
+  assert.equal(await harness.cluster.partitionCount("auto-out"), 1);
   const closeStartedMs = Date.now();
   assert.equal(await streams.close({ timeoutMs: 30_000 }), true);
   assert.ok(Date.now() - closeStartedMs < 10_000, "close() does not wait out its timeout");
@@ -73,7 +44,7 @@ test("a missing sink topic is auto-created through Metadata (the broker allows i
 });
 
 test("a missing sink topic that may not be created fails the application within maxBlockMs, with the topic named", async () => {
-  await cluster.createTopic("noauto-in", 1);
+  await harness.cluster.createTopic("noauto-in", 1);
   const handled: unknown[] = [];
   const streams = new KafkaStreams(
     passThroughPlan({
@@ -84,8 +55,8 @@ test("a missing sink topic that may not be created fails the application within 
     }),
     {
       applicationId: "noauto",
-      bootstrapServers: broker.bootstrapServers,
-      stateDir: join(stateRoot, "noauto"),
+      bootstrapServers: harness.bootstrapServers,
+      stateDir: join(harness.stateRoot, "noauto"),
       // Kafka's producer allow.auto.create.topics=false and max.block.ms.
       producer: { autocreateTopics: false, maxBlockMs: 2_000 },
       uncaughtErrorHandler: (error) => {
@@ -97,7 +68,7 @@ test("a missing sink topic that may not be created fails the application within 
   );
   const states: StreamsState[] = [];
   streams.onStateChange((next) => states.push(next));
-  await cluster.produce("noauto-in", records(3));
+  await harness.cluster.produce("noauto-in", records(3));
   const startedMs = Date.now();
   await streams.start();
   await streams.waitForState("ERROR", 20_000);
@@ -109,7 +80,7 @@ test("a missing sink topic that may not be created fails the application within 
   assert.match(error.message, /2000 ms/);
   assert.deepEqual(states.slice(-2), ["PENDING_ERROR", "ERROR"]);
   // Nothing was created behind the application's back.
-  await assert.rejects(cluster.partitionCount("noauto-out"), /Unknown topic noauto-out/);
+  await assert.rejects(harness.cluster.partitionCount("noauto-out"), /Unknown topic noauto-out/);
   const closeStartedMs = Date.now();
   assert.equal(await streams.close({ timeoutMs: 30_000 }), true);
   assert.ok(Date.now() - closeStartedMs < 10_000, "close() does not wait out its timeout");

@@ -4,45 +4,18 @@
 // their standbys, which restore nothing from the changelogs (the standby had it all) — with
 // in-memory stores (the task object is handed over) and persistent ones (same task directory).
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, afterEach, before, test } from "node:test";
+import { test } from "node:test";
 import { StreamsBuilder } from "../src/dsl/streams-builder.ts";
 import { silentLogger } from "../src/logger.ts";
-import type { EmbeddedBroker } from "../src/runtime/embedded.ts";
-import { KafkaStreams as Streams } from "../src/runtime/kafka-streams.ts";
+import type { KafkaStreams as Streams } from "../src/runtime/kafka-streams.ts";
 import type { RestoreProgress } from "../src/runtime/changelog-reader.ts";
 import { Serdes } from "../src/serdes.ts";
-import { TestCluster, eventually, startTestBroker } from "./runtime-fixtures.ts";
+import { eventually } from "./runtime-fixtures.ts";
+import { useRuntimeHarness } from "./runtime-harness.ts";
 
-const opened: Streams[] = [];
-class KafkaStreams extends Streams {
-  constructor(...args: ConstructorParameters<typeof Streams>) {
-    super(...args);
-    opened.push(this);
-  }
-}
-
-let broker: EmbeddedBroker;
-let cluster: TestCluster;
-let stateRoot: string;
-
-before(async () => {
-  broker = await startTestBroker();
-  cluster = new TestCluster(broker.bootstrapServers);
-  stateRoot = await mkdtemp(join(tmpdir(), "samsa-streams-standby-"));
-});
-
-afterEach(async () => {
-  for (const streams of opened.splice(0)) await streams.close({ timeoutMs: 10_000 });
-});
-
-after(async () => {
-  await cluster.close();
-  await broker.close();
-  await rm(stateRoot, { recursive: true, force: true });
-});
+const harness = useRuntimeHarness({ prefix: "standby" });
+const { KafkaStreams } = harness;
 
 function countTopology(input: string, storeType: "in-memory" | "persistent") {
   const builder = new StreamsBuilder({ logger: silentLogger });
@@ -83,14 +56,14 @@ async function scenario(options: {
   const input = `${app}-in`;
   const partitions = 2 * options.instances;
   const keys = 24;
-  await cluster.createTopic(input, partitions);
+  await harness.cluster.createTopic(input, partitions);
   const restored = new Map<string, RestoreProgress[]>();
-  const instance = (name: string): KafkaStreams => {
+  const instance = (name: string): Streams => {
     const streams = new KafkaStreams(countTopology(input, options.storeType), {
       applicationId: app,
-      bootstrapServers: broker.bootstrapServers,
+      bootstrapServers: harness.bootstrapServers,
       clientId: `${app}-${name}`,
-      stateDir: join(stateRoot, app, name),
+      stateDir: join(harness.stateRoot, app, name),
       commitIntervalMs: 200,
       numStandbyReplicas: 1,
       processingGuarantee: options.processingGuarantee ?? "at_least_once",
@@ -115,7 +88,7 @@ async function scenario(options: {
     }
   }, 30_000);
 
-  await cluster.produce(input, records(0, 300, keys));
+  await harness.cluster.produce(input, records(0, 300, keys));
   const want = expected(300, keys);
   // Actives across instances hold every count; each instance's standbys hold the same values as the actives.
   await eventually(() => {
@@ -135,7 +108,7 @@ async function scenario(options: {
   const [leaving, ...staying] = all;
   assert.ok(leaving !== undefined);
   const movedPartitions = new Set(leaving.tasks.map((task) => task.partition));
-  const changelogSizes = await cluster.readAll(`${app}-counts-changelog`);
+  const changelogSizes = await harness.cluster.readAll(`${app}-counts-changelog`);
   const movedChangelogRecords = changelogSizes.filter((record) => movedPartitions.has(record.partition)).length;
   assert.ok(movedChangelogRecords > 0, "the moving tasks have changelog records a cold start would restore");
   const restoredBefore = new Map(
@@ -159,7 +132,7 @@ async function scenario(options: {
   assert.equal(restoredRecords, 0, "the standbys were caught up: nothing to restore");
 
   // Processing goes on from the warm stores.
-  await cluster.produce(input, records(300, 120, keys));
+  await harness.cluster.produce(input, records(300, 120, keys));
   const wantAfter = expected(420, keys);
   await eventually(() => {
     const actives = new Map<string, number>();

@@ -5,11 +5,12 @@
 // downstream aggregation (old values through its subtractor), the foreign-key join's registration
 // and response topics, every store's changelog — must be the same, byte for byte and in order, and
 // the topology's description must be Kafka's text.
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Serdes, StreamsBuilder, TopologyTestDriver, type KTable, type Topology } from "../src/index.ts";
+import { readGoldenCases, readGoldenTopologies } from "./golden-support.ts";
+import type { CaseBlock } from "./golden-support.ts";
 
 const dir = join(import.meta.dirname, "table-join-golden");
 
@@ -28,65 +29,21 @@ interface GoldenCase {
   }[];
 }
 
-function parseCases(text: string): GoldenCase[] {
-  const cases: GoldenCase[] = [];
-  let head: string[] | undefined;
-  let steps: GoldenCase["steps"][number][] = [];
-  for (const raw of text.split("\n")) {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#")) continue;
-    const parts = line.split(" ");
-    if (parts[0] === "case") {
-      head = parts;
-      steps = [];
-    } else if (parts[0] === "end" && head !== undefined) {
-      cases.push({
-        id: head[1] as string,
-        kind: head[2] as GoldenCase["kind"],
-        join: head[3] as GoldenCase["join"],
-        materialized: head[4] === "mat",
-        aggregate: head[5] === "agg",
-        named: head[6] === "named",
-        steps,
-      });
-    } else {
-      steps.push({
-        side: parts[0] as "L" | "R",
-        key: parts[1] as string,
-        value: parts[2] === "-" ? null : (parts[2] as string),
-        ts: Number(parts[3]),
-      });
-    }
-  }
-  return cases;
-}
-
-/** Expected lines per case: one array per input record. */
-function parseExpected(text: string): Map<string, string[][]> {
-  const expected = new Map<string, string[][]>();
-  let records: string[][] = [];
-  let id = "";
-  for (const raw of text.split("\n")) {
-    const line = raw.trim();
-    if (line.startsWith("case ")) {
-      id = line.slice(5);
-      records = [];
-    } else if (line === "end") expected.set(id, records);
-    else if (line.startsWith("rec ")) records.push([]);
-    else if (line !== "") records[records.length - 1]?.push(line);
-  }
-  return expected;
-}
-
-/** Kafka's describe() text per case. */
-function parseTopologies(text: string): Map<string, string> {
-  const topologies = new Map<string, string>();
-  const blocks = text.split(/^end$/m);
-  for (const block of blocks) {
-    const match = /^\s*topology (\S+)\n/.exec(block);
-    if (match !== null) topologies.set(match[1] as string, block.slice(match[0].length + match.index));
-  }
-  return topologies;
+function toCase({ head, body }: CaseBlock): GoldenCase {
+  return {
+    id: head[1] as string,
+    kind: head[2] as GoldenCase["kind"],
+    join: head[3] as GoldenCase["join"],
+    materialized: head[4] === "mat",
+    aggregate: head[5] === "agg",
+    named: head[6] === "named",
+    steps: body.map((parts) => ({
+      side: parts[0] as "L" | "R",
+      key: parts[1] as string,
+      value: parts[2] === "-" ? null : (parts[2] as string),
+      ts: Number(parts[3]),
+    })),
+  };
 }
 
 const string = Serdes.string();
@@ -160,9 +117,10 @@ function runCase(c: GoldenCase): string[][] {
   }
 }
 
-const cases = parseCases(readFileSync(join(dir, "cases.txt"), "utf8"));
-const expected = parseExpected(readFileSync(join(dir, "expected.txt"), "utf8"));
-const topologies = parseTopologies(readFileSync(join(dir, "topologies.txt"), "utf8"));
+const golden = readGoldenCases(dir);
+const cases = golden.blocks.map(toCase);
+const expected = golden.expected;
+const topologies = readGoldenTopologies(dir);
 
 describe("table joins: golden cases from Kafka Streams 4.4.0", () => {
   test("every case has Kafka's output", () => {

@@ -3,7 +3,6 @@
 // stores, caching off); here the same records go through Samsa's processors and stores, and what
 // they forward (key, window, value, timestamp) and log to the changelog (key bytes, value bytes,
 // timestamp) must be the same, record by record.
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -33,6 +32,8 @@ import {
   type Change,
   type SessionAggregation,
 } from "../src/processors/window-aggregation.ts";
+import { readGoldenCases } from "./golden-support.ts";
+import type { CaseBlock } from "./golden-support.ts";
 import { hex, longSerde, ProcessorDriver, stringSerde } from "./window-harness.ts";
 
 const FINAL_RETENTION_MS = 1_000_000; // as WindowGolden.java
@@ -53,50 +54,25 @@ interface GoldenCase {
 
 const dir = join(import.meta.dirname, "window-golden");
 
-function parseCases(text: string): GoldenCase[] {
-  const cases: GoldenCase[] = [];
-  let current: { head: string[]; steps: GoldenCase["steps"][number][] } | undefined;
-  for (const raw of text.split("\n")) {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#")) continue;
-    const parts = line.split(" ");
-    if (parts[0] === "case") current = { head: parts, steps: [] };
-    else if (parts[0] === "end" && current !== undefined) {
-      const [, id, kind, p1, p2, grace, emit, agg, old] = current.head;
-      cases.push({
-        id: id as string,
-        kind: kind as GoldenCase["kind"],
-        p1: Number(p1),
-        p2: Number(p2),
-        graceMs: Number(grace),
-        emitFinal: emit === "final",
-        agg: agg as GoldenCase["agg"],
-        oldValues: old === "old",
-        steps: current.steps,
-      });
-      current = undefined;
-    } else if (parts[0] === "wall") current?.steps.push({ wallMs: Number(parts[1]) });
+function toCase({ head, body }: CaseBlock): GoldenCase {
+  const [, id, kind, p1, p2, grace, emit, agg, old] = head;
+  const steps: GoldenCase["steps"][number][] = [];
+  for (const parts of body) {
+    if (parts[0] === "wall") steps.push({ wallMs: Number(parts[1]) });
     else if (parts[0] === "rec")
-      current?.steps.push({ key: parts[1] as string, ts: Number(parts[2]), value: parts[3] as string });
+      steps.push({ key: parts[1] as string, ts: Number(parts[2]), value: parts[3] as string });
   }
-  return cases;
-}
-
-/** Expected lines per case: one array per input record. */
-function parseExpected(text: string): Map<string, string[][]> {
-  const expected = new Map<string, string[][]>();
-  let records: string[][] = [];
-  let id = "";
-  for (const raw of text.split("\n")) {
-    const line = raw.trim();
-    if (line.startsWith("case ")) {
-      id = line.slice(5);
-      records = [];
-    } else if (line === "end") expected.set(id, records);
-    else if (line.startsWith("rec ")) records.push([]);
-    else if (line !== "") records[records.length - 1]?.push(line);
-  }
-  return expected;
+  return {
+    id: id as string,
+    kind: kind as GoldenCase["kind"],
+    p1: Number(p1),
+    p2: Number(p2),
+    graceMs: Number(grace),
+    emitFinal: emit === "final",
+    agg: agg as GoldenCase["agg"],
+    oldValues: old === "old",
+    steps,
+  };
 }
 
 type AnyChange = Change<string | number>;
@@ -223,8 +199,9 @@ function runCase(c: GoldenCase, options: { kafkaRetention: boolean }): string[][
   return out;
 }
 
-const cases = parseCases(readFileSync(join(dir, "cases.txt"), "utf8"));
-const expected = parseExpected(readFileSync(join(dir, "expected.txt"), "utf8"));
+const golden = readGoldenCases(dir);
+const cases = golden.blocks.map(toCase);
+const expected = golden.expected;
 
 describe("windowed aggregations match Kafka Streams 4.4.0 (TopologyTestDriver)", () => {
   test("every case has Kafka's answer", () => {

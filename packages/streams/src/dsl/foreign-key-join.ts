@@ -12,6 +12,7 @@ import {
   subscriptionReceiveProcessor,
   subscriptionSendProcessor,
 } from "../processors/foreign-key-join.ts";
+import type { SubscriptionStoreOptions } from "../processors/foreign-key-join.ts";
 import {
   ForeignKeySerdeTopics,
   subscriptionResponseWrapperSerde,
@@ -115,19 +116,15 @@ export function foreignKeyJoin<K, V, KO, VO, VR>(params: {
   dsl.builder.copartitionSources([...tableSourceNodes(right), registrationSource]);
 
   const subscriptionStore = nameOf("-subscription-store", "KTABLE-FK-JOIN-SUBSCRIPTION-STATE-STORE-");
+  const subscriptions: SubscriptionStoreOptions<K, KO> = {
+    storeName: subscriptionStore,
+    foreignKeySerde: rightKeySerde,
+    primaryKeySerde: leftKeySerde,
+    topics,
+    logger: dsl.logger,
+  };
   const receiveName = nameOf("-subscription-receive", "KTABLE-FK-JOIN-SUBSCRIPTION-PROCESSOR-");
-  addProcessor(
-    dsl,
-    receiveName,
-    subscriptionReceiveProcessor<K, KO>({
-      storeName: subscriptionStore,
-      foreignKeySerde: rightKeySerde,
-      primaryKeySerde: leftKeySerde,
-      topics,
-      logger: dsl.logger,
-    }),
-    [registrationSource],
-  );
+  addProcessor(dsl, receiveName, subscriptionReceiveProcessor(subscriptions), [registrationSource]);
   addTimestampedStore(
     dsl,
     Stores.keyValueStore(dsl.defaultStoreType, {
@@ -146,18 +143,7 @@ export function foreignKeyJoin<K, V, KO, VO, VR>(params: {
   for (const store of rightGetter.storeNames) dsl.builder.connectProcessorAndStore(subscriptionJoinName, store);
 
   const foreignJoinName = nameOf("-foreign-join-subscription", "KTABLE-FK-JOIN-SUBSCRIPTION-PROCESSOR-");
-  addProcessor(
-    dsl,
-    foreignJoinName,
-    foreignTableJoinProcessor<K, KO, VO>({
-      storeName: subscriptionStore,
-      foreignKeySerde: rightKeySerde,
-      primaryKeySerde: leftKeySerde,
-      topics,
-      logger: dsl.logger,
-    }),
-    [right.name],
-  );
+  addProcessor(dsl, foreignJoinName, foreignTableJoinProcessor<K, KO, VO>(subscriptions), [right.name]);
   dsl.builder.connectProcessorAndStore(foreignJoinName, subscriptionStore);
 
   const responseTopic = nameOf("-subscription-response", "KTABLE-FK-JOIN-SUBSCRIPTION-RESPONSE-") + TOPIC_SUFFIX;

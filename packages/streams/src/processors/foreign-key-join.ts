@@ -175,9 +175,9 @@ class SubscriptionReceiveProcessor<K, KO> implements Processor<
 > {
   #context!: ProcessorContext<CombinedKey<KO, K>, ValueAndTimestamp<SubscriptionWrapper<K>>>;
   #store!: SubscriptionStore<K>;
-  readonly #options: SubscriptionReceiveOptions<K, KO>;
+  readonly #options: SubscriptionStoreOptions<K, KO>;
 
-  constructor(options: SubscriptionReceiveOptions<K, KO>) {
+  constructor(options: SubscriptionStoreOptions<K, KO>) {
     this.#options = options;
   }
 
@@ -224,7 +224,11 @@ class SubscriptionReceiveProcessor<K, KO> implements Processor<
   }
 }
 
-export interface SubscriptionReceiveOptions<K, KO> {
+/**
+ * The subscription store (combined keys: foreign key, primary key) shared by the processor that
+ * fills it and the one that scans it when a right row changes, with the serdes of its keys.
+ */
+export interface SubscriptionStoreOptions<K, KO> {
   readonly storeName: string;
   readonly foreignKeySerde: Serde<KO>;
   readonly primaryKeySerde: Serde<K>;
@@ -234,7 +238,7 @@ export interface SubscriptionReceiveOptions<K, KO> {
 
 /** Kafka's SubscriptionReceiveProcessorSupplier: keeps (or drops) subscriptions in the store. */
 export function subscriptionReceiveProcessor<K, KO>(
-  options: SubscriptionReceiveOptions<K, KO>,
+  options: SubscriptionStoreOptions<K, KO>,
 ): ProcessorSupplier<
   KO | null,
   SubscriptionWrapper<K> | null,
@@ -307,9 +311,9 @@ export function subscriptionJoinProcessor<K, KO, VO>(
 class ForeignTableJoinProcessor<K, KO, VO> implements Processor<KO, Change<VO>, K, SubscriptionResponseWrapper<VO>> {
   #context!: ProcessorContext<K, SubscriptionResponseWrapper<VO>>;
   #store!: SubscriptionStore<K>;
-  readonly #options: ForeignTableJoinOptions<K, KO>;
+  readonly #options: SubscriptionStoreOptions<K, KO>;
 
-  constructor(options: ForeignTableJoinOptions<K, KO>) {
+  constructor(options: SubscriptionStoreOptions<K, KO>) {
     this.#options = options;
   }
 
@@ -339,14 +343,6 @@ class ForeignTableJoinProcessor<K, KO, VO> implements Processor<KO, Change<VO>, 
   }
 }
 
-export interface ForeignTableJoinOptions<K, KO> {
-  readonly storeName: string;
-  readonly foreignKeySerde: Serde<KO>;
-  readonly primaryKeySerde: Serde<K>;
-  readonly topics: ForeignKeySerdeTopics;
-  readonly logger: Logger;
-}
-
 /** Entries of a bytes-keyed store whose keys start with `prefix`, in key order (over `range`). */
 export function* prefixScan<V>(
   store: KeyValueStore<Uint8Array, V>,
@@ -362,7 +358,7 @@ export function* prefixScan<V>(
 
 /** Kafka's ForeignTableJoinProcessorSupplier: a right-side change answers all its subscribers. */
 export function foreignTableJoinProcessor<K, KO, VO>(
-  options: ForeignTableJoinOptions<K, KO>,
+  options: SubscriptionStoreOptions<K, KO>,
 ): ProcessorSupplier<KO, Change<VO>, K, SubscriptionResponseWrapper<VO>> {
   return () => new ForeignTableJoinProcessor<K, KO, VO>(options);
 }

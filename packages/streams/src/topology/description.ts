@@ -271,6 +271,9 @@ function connectAsKafka(
   };
 }
 
+type Side = "left" | "right";
+const opposite = (side: Side): Side => (side === "left" ? "right" : "left");
+
 interface TreeEntry {
   readonly key: string;
   left: TreeEntry | undefined;
@@ -334,67 +337,42 @@ class JavaTreeSet {
     while (x !== undefined && x !== this.#root && isRed(x.parent)) {
       const parent: TreeEntry | undefined = x.parent;
       const grandparent: TreeEntry | undefined = parent?.parent;
-      if (parent === grandparent?.left) {
-        const uncle: TreeEntry | undefined = grandparent?.right;
-        if (isRed(uncle)) {
-          setRed(parent, false);
-          setRed(uncle, false);
-          setRed(grandparent, true);
-          x = grandparent;
-        } else {
-          if (x === parent?.right) {
-            x = parent;
-            this.#rotateLeft(x);
-          }
-          setRed(x?.parent, false);
-          setRed(x?.parent?.parent, true);
-          this.#rotateRight(x?.parent?.parent);
-        }
+      // Two mirrored cases: the parent hangs on the grandparent's `side`, the uncle on the other.
+      const side: Side = parent === grandparent?.left ? "left" : "right";
+      const other = opposite(side);
+      const uncle: TreeEntry | undefined = grandparent?.[other];
+      if (isRed(uncle)) {
+        setRed(parent, false);
+        setRed(uncle, false);
+        setRed(grandparent, true);
+        x = grandparent;
       } else {
-        const uncle: TreeEntry | undefined = grandparent?.left;
-        if (isRed(uncle)) {
-          setRed(parent, false);
-          setRed(uncle, false);
-          setRed(grandparent, true);
-          x = grandparent;
-        } else {
-          if (x === parent?.left) {
-            x = parent;
-            this.#rotateRight(x);
-          }
-          setRed(x?.parent, false);
-          setRed(x?.parent?.parent, true);
-          this.#rotateLeft(x?.parent?.parent);
+        if (x === parent?.[other]) {
+          x = parent;
+          this.#rotate(x, side);
         }
+        setRed(x?.parent, false);
+        setRed(x?.parent?.parent, true);
+        this.#rotate(x?.parent?.parent, other);
       }
     }
     setRed(this.#root, false);
   }
 
-  #rotateLeft(p: TreeEntry | undefined): void {
-    const r = p?.right;
-    if (p === undefined || r === undefined) return;
-    p.right = r.left;
-    if (r.left !== undefined) r.left.parent = p;
-    r.parent = p.parent;
-    if (p.parent === undefined) this.#root = r;
-    else if (p.parent.left === p) p.parent.left = r;
-    else p.parent.right = r;
-    r.left = p;
-    p.parent = r;
-  }
-
-  #rotateRight(p: TreeEntry | undefined): void {
-    const l = p?.left;
-    if (p === undefined || l === undefined) return;
-    p.left = l.right;
-    if (l.right !== undefined) l.right.parent = p;
-    l.parent = p.parent;
-    if (p.parent === undefined) this.#root = l;
-    else if (p.parent.right === p) p.parent.right = l;
-    else p.parent.left = l;
-    l.right = p;
-    p.parent = l;
+  /** Turns `p` down to its `side`: its child on the other side takes its place (rotateLeft / rotateRight). */
+  #rotate(p: TreeEntry | undefined, side: Side): void {
+    const other = opposite(side);
+    const child = p?.[other];
+    if (p === undefined || child === undefined) return;
+    const inner = child[side];
+    p[other] = inner;
+    if (inner !== undefined) inner.parent = p;
+    child.parent = p.parent;
+    if (p.parent === undefined) this.#root = child;
+    else if (p.parent[side] === p) p.parent[side] = child;
+    else p.parent[other] = child;
+    child[side] = p;
+    p.parent = child;
   }
 }
 

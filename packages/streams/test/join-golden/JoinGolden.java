@@ -14,7 +14,6 @@
 // The joiner returns "<key>|<left>|<right>". Output, per input record: `rec <index>`, then
 // `out <key|-> <value> <timestampMs>` per joined record and `log <store> <keyHex> <valueHex|-> <timestampMs>`
 // per changelog record (stores in name order).
-import java.nio.file.*;
 import java.time.*;
 import java.util.*;
 import org.apache.kafka.common.serialization.*;
@@ -28,21 +27,7 @@ public class JoinGolden {
   static final List<String> out = new ArrayList<>();
 
   public static void main(String[] args) throws Exception {
-    List<String> lines = Files.readAllLines(Path.of(args[0]));
-    StringBuilder result = new StringBuilder();
-    int i = 0;
-    while (i < lines.size()) {
-      String line = lines.get(i++).trim();
-      if (line.isEmpty() || line.startsWith("#")) continue;
-      String[] head = line.split(" ");
-      List<String[]> body = new ArrayList<>();
-      while (!lines.get(i).trim().equals("end")) body.add(lines.get(i++).trim().split(" "));
-      i++;
-      result.append("case ").append(head[1]).append('\n');
-      runCase(head, body, result);
-      result.append("end\n");
-    }
-    Files.writeString(Path.of(args[1]), result.toString());
+    GoldenCases.run(args[0], args[1], JoinGolden::runCase);
   }
 
   static String nullable(String text) {
@@ -62,11 +47,7 @@ public class JoinGolden {
     long after = Long.parseLong(head[5]);
     long grace = Long.parseLong(head[6]);
 
-    Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "app");
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
-    props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
-    props.put(StreamsConfig.DSL_STORE_SUPPLIERS_CLASS_CONFIG, BuiltInDslStoreSuppliers.InMemoryDslStoreSuppliers.class);
+    Properties props = GoldenCases.driverProperties();
 
     StreamsBuilder builder = new StreamsBuilder();
     Consumed<String, String> strings = Consumed.with(Serdes.String(), Serdes.String());

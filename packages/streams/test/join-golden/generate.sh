@@ -2,25 +2,12 @@
 # Regenerates expected.txt: runs cases.txt through Apache Kafka Streams (TopologyTestDriver) with
 # JoinGolden.java; and topologies.txt: Kafka's descriptions of the join topologies of JoinTopologies.java
 # (built again with Samsa's DSL in join-golden.test.ts). Needs Java 17+ and Maven (fetches
-# kafka-streams-test-utils into ~/.m2).
+# kafka-streams-test-utils into ~/.m2; see ../golden-generate.sh).
 # cases.txt itself comes from generate-cases.ts (node packages/streams/test/join-golden/generate-cases.ts).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-version="${SAMSA_KAFKA_VERSION:-4.4.0}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-cat >"$work/pom.xml" <<POM
-<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
-  <groupId>samsa</groupId><artifactId>join-golden</artifactId><version>1</version>
-  <dependencies>
-    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-streams-test-utils</artifactId><version>$version</version></dependency>
-    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-nop</artifactId><version>1.7.36</version></dependency>
-  </dependencies>
-</project>
-POM
-(cd "$work" && mvn -q dependency:build-classpath -Dmdep.outputFile="$work/cp.txt" >/dev/null)
-cp="$(cat "$work/cp.txt")"
-javac -d "$work" -cp "$cp" "$here/JoinGolden.java" "$here/JoinTopologies.java"
-java -cp "$cp:$work" JoinGolden "$here/cases.txt" "$here/expected.txt"
-java -cp "$cp:$work" JoinTopologies "$here/topologies.txt"
-echo "wrote $here/expected.txt and $here/topologies.txt (Kafka Streams $version)"
+source "$here/../golden-generate.sh"
+golden_compile "$here/JoinGolden.java" "$here/JoinTopologies.java"
+golden_java JoinGolden "$here/cases.txt" "$here/expected.txt"
+golden_java JoinTopologies "$here/topologies.txt"
+echo "wrote $here/expected.txt and $here/topologies.txt (Kafka Streams $golden_version)"

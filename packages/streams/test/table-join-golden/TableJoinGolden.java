@@ -27,22 +27,8 @@ import org.apache.kafka.streams.test.TestRecord;
 
 public class TableJoinGolden {
   public static void main(String[] args) throws Exception {
-    List<String> lines = Files.readAllLines(Path.of(args[0]));
-    StringBuilder expected = new StringBuilder();
     StringBuilder topologies = new StringBuilder();
-    int i = 0;
-    while (i < lines.size()) {
-      String line = lines.get(i++).trim();
-      if (line.isEmpty() || line.startsWith("#")) continue;
-      String[] head = line.split(" ");
-      List<String[]> body = new ArrayList<>();
-      while (!lines.get(i).trim().equals("end")) body.add(lines.get(i++).trim().split(" "));
-      i++;
-      expected.append("case ").append(head[1]).append('\n');
-      runCase(head, body, expected, topologies);
-      expected.append("end\n");
-    }
-    Files.writeString(Path.of(args[1]), expected.toString());
+    GoldenCases.run(args[0], args[1], (head, body, out) -> runCase(head, body, out, topologies));
     Files.writeString(Path.of(args[2]), topologies.toString());
   }
 
@@ -110,14 +96,10 @@ public class TableJoinGolden {
     Topology topology = builder.build();
     topologies.append("topology ").append(head[1]).append('\n').append(topology.describe()).append("end\n");
 
-    Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "app");
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
-    props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+    Properties props = GoldenCases.driverProperties();
     // A foreign-key join's result materializes for a downstream aggregation: its values are strings.
     props.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
     props.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
-    props.put(StreamsConfig.DSL_STORE_SUPPLIERS_CLASS_CONFIG, BuiltInDslStoreSuppliers.InMemoryDslStoreSuppliers.class);
     try (TopologyTestDriver driver = new TopologyTestDriver(topology, props)) {
       TestInputTopic<String, String> leftIn = driver.createInputTopic("left", new StringSerializer(), new StringSerializer());
       TestInputTopic<String, String> rightIn = driver.createInputTopic("right", new StringSerializer(), new StringSerializer());

@@ -15,8 +15,6 @@
 // <value|-> <timestampMs>` per forwarded result and `log <keyHex> <valueHex|-> <timestampMs>` per
 // changelog record of the store; with `old`, after the `out` lines, `sub <key> <start>/<end>:<old>` and
 // `add <key> <start>/<end>:<new>` for each change the downstream aggregation saw.
-import java.io.*;
-import java.nio.file.*;
 import java.time.*;
 import java.util.*;
 import org.apache.kafka.common.serialization.*;
@@ -31,22 +29,8 @@ public class WindowGolden {
   static final List<String> out = new ArrayList<>();
   static final long FINAL_RETENTION_MS = 1_000_000L;
 
-  public static void main(String[] args) throws IOException {
-    List<String> lines = Files.readAllLines(Path.of(args[0]));
-    StringBuilder result = new StringBuilder();
-    int i = 0;
-    while (i < lines.size()) {
-      String line = lines.get(i++).trim();
-      if (line.isEmpty() || line.startsWith("#")) continue;
-      String[] head = line.split(" ");
-      List<String[]> body = new ArrayList<>();
-      while (!lines.get(i).trim().equals("end")) body.add(lines.get(i++).trim().split(" "));
-      i++;
-      result.append("case ").append(head[1]).append('\n');
-      runCase(head, body, result);
-      result.append("end\n");
-    }
-    Files.writeString(Path.of(args[1]), result.toString());
+  public static void main(String[] args) throws Exception {
+    GoldenCases.run(args[0], args[1], WindowGolden::runCase);
   }
 
   static void runCase(String[] head, List<String[]> body, StringBuilder result) {
@@ -59,11 +43,7 @@ public class WindowGolden {
     boolean oldValues = head.length > 8 && head[8].equals("old");
     boolean throttled = body.stream().anyMatch(r -> r[0].equals("wall"));
 
-    Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "app");
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
-    props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
-    props.put(StreamsConfig.DSL_STORE_SUPPLIERS_CLASS_CONFIG, BuiltInDslStoreSuppliers.InMemoryDslStoreSuppliers.class);
+    Properties props = GoldenCases.driverProperties();
     // TopologyTestDriver sets this to 0 unless given; the runtime's default is 1000.
     props.put("__emit.interval.ms.kstreams.windowed.aggregation__", throttled ? 1000L : 0L);
 

@@ -1,24 +1,12 @@
 #!/usr/bin/env bash
 # Regenerates expected.txt: runs cases.txt through Apache Kafka Streams (TopologyTestDriver) with
-# WindowGolden.java; and topologies.txt: Kafka's descriptions of window-dsl.test.ts's topologies. Needs Java 17+ and Maven (fetches kafka-streams-test-utils into ~/.m2).
+# WindowGolden.java; and topologies.txt: Kafka's descriptions of window-dsl.test.ts's topologies.
+# Needs Java 17+ and Maven (fetches kafka-streams-test-utils into ~/.m2; see ../golden-generate.sh).
 # cases.txt itself comes from generate-cases.ts (node packages/streams/test/window-golden/generate-cases.ts).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-version="${SAMSA_KAFKA_VERSION:-4.4.0}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-cat >"$work/pom.xml" <<POM
-<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
-  <groupId>samsa</groupId><artifactId>window-golden</artifactId><version>1</version>
-  <dependencies>
-    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-streams-test-utils</artifactId><version>$version</version></dependency>
-    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-nop</artifactId><version>1.7.36</version></dependency>
-  </dependencies>
-</project>
-POM
-(cd "$work" && mvn -q dependency:build-classpath -Dmdep.outputFile="$work/cp.txt" >/dev/null)
-cp="$(cat "$work/cp.txt")"
-javac -d "$work" -cp "$cp" "$here/WindowGolden.java" "$here/WindowTopologies.java"
-java -cp "$cp:$work" WindowGolden "$here/cases.txt" "$here/expected.txt"
-java -cp "$cp:$work" WindowTopologies "$here/topologies.txt"
-echo "wrote $here/expected.txt and $here/topologies.txt (Kafka Streams $version)"
+source "$here/../golden-generate.sh"
+golden_compile "$here/WindowGolden.java" "$here/WindowTopologies.java"
+golden_java WindowGolden "$here/cases.txt" "$here/expected.txt"
+golden_java WindowTopologies "$here/topologies.txt"
+echo "wrote $here/expected.txt and $here/topologies.txt (Kafka Streams $golden_version)"
