@@ -62,7 +62,15 @@ export interface TaskEnvironment {
   send(record: OutgoingRecord): void;
   /** Asks for a commit soon (ProcessorContext.commit). */
   requestCommit(): void;
+  /**
+   * Kafka's max.task.idle.ms (default 0): how long a task whose input partitions are partly empty
+   * waits for them once their lag is known to be 0; -1 never waits. See TopologyTask.readiness.
+   */
+  readonly maxTaskIdleMs?: number;
 }
+
+/** See TopologyTask.readiness. */
+export type TaskReadiness = "ready" | "enforced" | "waiting";
 
 export interface TopologyTask {
   readonly id: TaskId;
@@ -83,6 +91,29 @@ export interface TopologyTask {
   processNext(): boolean;
   /** Records buffered per input partition, so the runner can pause fetching when it is large. */
   bufferedCount(): number;
+  /** Records buffered for one input partition (the runner pauses fetching it, not the others, when it is large). */
+  bufferedCountOf?(topic: string, partition: number): number;
+  /**
+   * The lag of an input partition as the last fetch reported it (its end offset minus the next
+   * offset to fetch); undefined: unknown (not fetched since the position was set). The runtime
+   * reports it after every fetch; a runner that never does (the test driver) leaves it unknown.
+   */
+  updateFetchedLag?(topic: string, partition: number, lag: number | undefined): void;
+  /**
+   * Whether processNext may run now (Kafka's max.task.idle.ms, KIP-695): "ready" when every input
+   * partition has buffered records; "waiting" while an empty one's lag is unknown or positive (its
+   * records are on the way) or, lag 0, for up to maxTaskIdleMs of wall-clock time; "enforced" when
+   * some partitions are empty but waiting is over (or maxTaskIdleMs is -1). The runtime asks before
+   * every record; processNext itself does not (the test driver's records are all present, so it
+   * processes at once, as lag 0 with no idling would).
+   */
+  readiness?(nowMs: number): TaskReadiness;
+  /**
+   * Drops the buffered records and what the fetches reported (Kafka's PartitionGroup.clear when a
+   * task is suspended): the runner fetches again from the committed offsets, so records kept in the
+   * buffer across a rebalance would be processed twice.
+   */
+  clearBuffered?(): void;
   /** Fires wall-clock punctuators due at `nowMs`. */
   punctuateWallClock(nowMs: number): void;
   /** Offsets to commit: for each input topic-partition processed, the next offset to read. */

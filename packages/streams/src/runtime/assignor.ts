@@ -304,30 +304,51 @@ export function assignStandbyTasks(options: {
       place(target, task);
     }
   }
-  // Even out: move a standby from the most loaded member to one with at least two fewer.
+  // Even out: move standbys from a most loaded member towards one with at least two fewer. When no
+  // copy can go there directly (it already runs or keeps each of them), a chain of moves through
+  // other members does it (each keeps its count): the shortest such chain, found breadth first.
+  const movable = (from: MemberTasks, to: MemberTasks): { task: TaskId; index: number; key: string } | undefined =>
+    (standbys.get(from.memberId) ?? [])
+      .map((task, index) => ({ task, index, key: taskKey(task) }))
+      .filter(({ key }) => !holds(to.memberId, key))
+      // Prefer moving a copy the giving member is not warm for, to a member warm for it.
+      .sort((a, b) => warmth(from, b.key) - warmth(from, a.key) || warmth(to, a.key) - warmth(to, b.key))[0];
   for (let moves = 0; moves < tasks.length * copies; moves++) {
     const byLoad = [...ordered].sort((a, b) => loadOf(b.memberId) - loadOf(a.memberId) || byId(a.memberId, b.memberId));
-    let moved = false;
-    for (const from of byLoad) {
+    const most = byLoad[0];
+    if (most === undefined) break;
+    const target = loadOf(most.memberId) - 2;
+    const sources = byLoad.filter((member) => loadOf(member.memberId) === loadOf(most.memberId));
+    const previous = new Map<string, MemberTasks | undefined>(sources.map((member) => [member.memberId, undefined]));
+    const queue = [...sources];
+    let end: MemberTasks | undefined;
+    for (let head = 0; head < queue.length && end === undefined; head++) {
+      const from = queue[head] as MemberTasks;
       for (const to of [...byLoad].reverse()) {
-        if (loadOf(from.memberId) - loadOf(to.memberId) < 2) break;
-        const list = standbys.get(from.memberId) ?? [];
-        // Prefer moving a copy the giving member is not warm for.
-        const candidates = list
-          .map((task, index) => ({ task, index, key: taskKey(task) }))
-          .filter(({ key }) => !holds(to.memberId, key))
-          .sort((a, b) => warmth(from, b.key) - warmth(from, a.key) || warmth(to, a.key) - warmth(to, b.key));
-        const pick = candidates[0];
-        if (pick === undefined) continue;
-        list.splice(pick.index, 1);
-        holders.get(pick.key)?.delete(from.memberId);
-        place(to.memberId, pick.task);
-        moved = true;
-        break;
+        if (previous.has(to.memberId) || movable(from, to) === undefined) continue;
+        previous.set(to.memberId, from);
+        if (loadOf(to.memberId) <= target) {
+          end = to;
+          break;
+        }
+        queue.push(to);
       }
-      if (moved) break;
     }
-    if (!moved) break;
+    if (end === undefined) break;
+    const path: MemberTasks[] = [];
+    for (let at: MemberTasks | undefined = end; at !== undefined; at = previous.get(at.memberId)) path.unshift(at);
+    // Chosen up front: a copy moved into a member is never the one that member passes on.
+    const steps = path.slice(1).map((to, i) => {
+      const from = path[i] as MemberTasks;
+      return { from, to, pick: movable(from, to) };
+    });
+    for (const { from, to, pick } of steps) {
+      if (pick === undefined) break;
+      const list = standbys.get(from.memberId) ?? [];
+      list.splice(list.indexOf(pick.task), 1);
+      holders.get(pick.key)?.delete(from.memberId);
+      place(to.memberId, pick.task);
+    }
   }
   for (const list of standbys.values()) list.sort(compareTasks);
   return standbys;

@@ -23,6 +23,11 @@ export interface FetchedPartition {
   /** The next offset to fetch (past control batches too); equals the requested offset when nothing came. */
   readonly nextOffset: number;
   readonly highWatermark: number;
+  /**
+   * Where a consumer's lag is measured to (Kafka's currentLag): the high watermark, or the last
+   * stable offset under read_committed (records past it are not readable yet).
+   */
+  readonly endOffset: number;
   readonly logStartOffset: number;
   /** OFFSET_OUT_OF_RANGE: the caller resets (Kafka Streams: to the earliest offset). */
   readonly outOfRange: boolean;
@@ -206,6 +211,9 @@ export class Fetcher {
                 ),
             nextOffset,
             highWatermark: Number(partitionResponse.highWatermark),
+            endOffset: Number(
+              this.#isolationLevel === 1 ? partitionResponse.lastStableOffset : partitionResponse.highWatermark,
+            ),
             logStartOffset: Number(partitionResponse.logStartOffset),
             outOfRange,
           });

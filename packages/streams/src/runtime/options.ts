@@ -80,6 +80,14 @@ export interface KafkaStreamsOptions {
   readonly recordsPerSlice?: number;
   /** How long a fetch waits at the broker for data (Kafka Streams' poll.ms: 100). */
   readonly pollMs?: number;
+  /**
+   * Kafka's max.task.idle.ms (default 0). A task whose input partitions are partly empty (a
+   * join's table side not fetched yet) waits while an empty partition's lag is unknown or
+   * positive, since its records are on the broker; at lag 0 it waits this much longer (wall
+   * clock) for new records before processing the others; -1 never waits (processing may then go
+   * out of timestamp order across partitions, e.g. a stream record before its table row).
+   */
+  readonly maxTaskIdleMs?: number;
   readonly client?: ClientOverrides;
   readonly consumer?: ConsumerOverrides;
   readonly producer?: ProducerOverrides;
@@ -116,6 +124,8 @@ export interface ResolvedOptions {
   readonly bufferedRecordsPerPartition: number;
   readonly recordsPerSlice: number;
   readonly pollMs: number;
+  /** Kafka's max.task.idle.ms: 0 waits only for partitions known to lag, -1 never waits. */
+  readonly maxTaskIdleMs: number;
   readonly client: ClientOverrides;
   readonly consumer: ConsumerOverrides;
   /** The producer's options for the client library (without `maxBlockMs` and `transactionTimeoutMs`). */
@@ -188,6 +198,7 @@ export function resolveOptions(options: KafkaStreamsOptions): ResolvedOptions {
     ),
     recordsPerSlice: positiveInteger("recordsPerSlice", options.recordsPerSlice, 1000),
     pollMs: positiveInteger("pollMs", options.pollMs, 100),
+    maxTaskIdleMs: maxTaskIdleMs(options.maxTaskIdleMs),
     client: options.client ?? {},
     consumer: options.consumer ?? {},
     producer,
@@ -204,6 +215,13 @@ function nonNegativeInteger(name: string, value: number | undefined, fallback: n
   const resolved = value ?? fallback;
   if (!Number.isSafeInteger(resolved) || resolved < 0)
     throw new StreamsError("INVALID_CONFIG", `${name} must be a non-negative integer, got ${resolved}`);
+  return resolved;
+}
+
+function maxTaskIdleMs(value: number | undefined): number {
+  const resolved = value ?? 0;
+  if (!Number.isSafeInteger(resolved) || resolved < -1)
+    throw new StreamsError("INVALID_CONFIG", `maxTaskIdleMs must be an integer ≥ -1, got ${resolved}`);
   return resolved;
 }
 

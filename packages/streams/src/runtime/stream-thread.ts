@@ -4,6 +4,11 @@
 // slices, ships what tasks emit, fires wall-clock punctuators, and commits: every commit interval,
 // when a task asks, before the group takes partitions away, and on close.
 //
+// A task whose input partitions are partly empty processes only when it is ready (Kafka's
+// max.task.idle.ms): the thread reports each partition's lag after every fetch and keeps fetching
+// the empty ones (fetching pauses per partition, for full ones only), so a waiting task waits
+// for records that are coming, not for a fetch that never happens.
+//
 // Commit (at least once): flush tasks (stores may emit) → wait for every send to be acknowledged →
 // commit the input offsets → checkpoint stores with the acknowledged changelog offsets.
 // Exactly once: the same, the sends being in the thread's transaction and the offsets going to it
@@ -62,6 +67,8 @@ interface ActiveTask {
   readonly partitions: readonly { readonly topic: string; readonly partition: number }[];
   readonly changelogs: readonly { readonly store: StateStore; readonly topic: string; readonly partition: number }[];
   initialized: boolean;
+  /** Processing with empty partitions (enforced) since the last check: logged when it starts. */
+  enforced: boolean;
 }
 
 type Status = "created" | "joining" | "assigning" | "running" | "revoked" | "stopping" | "stopped";
@@ -93,6 +100,11 @@ export class StreamThread {
   #pendingAssignmentInfo: AssignmentInfo | undefined;
   #assignmentInfo: AssignmentInfo | undefined;
   #revokeRequested = false;
+  /**
+   * close() was called. A flag of its own, not only the status: an assignment, a revocation or a
+   * migration in progress sets the status as it goes, and must not lose the request to stop.
+   */
+  #closeRequested = false;
   #fetchInFlight: Promise<void> | undefined;
   #fetchEpoch = 0;
   #fetchBackoffUntilMs = 0;
@@ -244,9 +256,12 @@ export class StreamThread {
   async close(): Promise<void> {
     if (this.#status === "stopped") return;
     const wasFailed = this.#failed;
+    this.#closeRequested = true;
     this.#status = "stopping";
     this.#wakeUp();
     await this.#loop;
+    // The loop's last step (an interrupted assignment, a migration) may have set another status.
+    this.#status = "stopping";
     await this.#exclusive(async () => {
       if (!wasFailed && !this.#failed) {
         try {
@@ -300,7 +315,7 @@ export class StreamThread {
   }
 
   #onAssigned(assignments: readonly { readonly topic: string; readonly partitions: readonly number[] }[]): void {
-    if (this.#status === "stopping" || this.#status === "stopped") return;
+    if (this.#closeRequested) return;
     this.#pendingAssignment = partitionsToTasks(assignments, this.#plan.subtopologies);
     this.#pendingAssignmentInfo = decodeAssignmentInfo(assignments);
     this.#wakeUp();
@@ -330,7 +345,7 @@ export class StreamThread {
       const changelogs = task.stores.flatMap(({ store, changelogTopic }) =>
         changelogTopic === undefined ? [] : [{ store, topic: changelogTopic, partition: id.partition }],
       );
-      const active: ActiveTask = { id, key, task, partitions, changelogs, initialized: false };
+      const active: ActiveTask = { id, key, task, partitions, changelogs, initialized: false, enforced: false };
       this.#tasks.set(key, active);
       created.push(active);
     }
@@ -384,6 +399,9 @@ export class StreamThread {
     this.#lastCommitted.clear();
     const byTopic = new Map<string, number[]>();
     for (const active of this.#tasks.values()) {
+      // A task kept through the rebalance: what it buffered is fetched again from the committed
+      // offsets (Kafka clears a suspended task's buffers); its lags are unknown until then.
+      active.task.clearBuffered?.();
       for (const { topic, partition } of active.partitions) {
         this.#taskOfPartition.set(partitionKey(topic, partition), active);
         let partitions = byTopic.get(topic);
@@ -435,7 +453,7 @@ export class StreamThread {
     try {
       // Exactly once: InitProducerId before anything is sent.
       await this.#transactions?.init();
-      while (this.#status !== "stopping" && !this.#failed) {
+      while (!this.#closeRequested && !this.#failed) {
         const migrated = this.#migratedError;
         if (migrated !== undefined) {
           await this.#exclusive(() => this.#closeTasksMigrated(migrated, true));
@@ -484,10 +502,22 @@ export class StreamThread {
     let processed = 0;
     const sliceMax = this.#options.recordsPerSlice;
     const tasks = [...this.#tasks.values()];
+    const nowMs = this.#options.nowMs();
     for (;;) {
       let progressed = false;
       for (const active of tasks) {
         if (processed >= sliceMax) return processed;
+        // Asked before every record, as a partition that runs dry makes the task wait again.
+        const readiness = active.task.readiness?.(nowMs) ?? "ready";
+        if (readiness === "waiting") continue;
+        if ((readiness === "enforced") !== active.enforced) {
+          active.enforced = !active.enforced;
+          if (active.enforced && this.#options.maxTaskIdleMs !== -1)
+            this.#options.logger.log("debug", "processing although some input partitions are empty", {
+              task: active.key,
+              maxTaskIdleMs: this.#options.maxTaskIdleMs,
+            });
+        }
         let done: boolean;
         try {
           done = active.task.processNext();
@@ -510,9 +540,13 @@ export class StreamThread {
     const positions: { topic: string; partition: number; offset: number }[] = [];
     const limit = this.#options.bufferedRecordsPerPartition;
     for (const active of this.#tasks.values()) {
-      // Bounded buffering: a task with a full buffer is not fetched for until it drains.
-      if (active.task.bufferedCount() >= limit * Math.max(1, active.partitions.length)) continue;
+      const task = active.task;
+      // Bounded buffering: a full partition is not fetched until it drains; the task's other
+      // partitions are, so a task waiting for an empty one (max.task.idle.ms) gets its records.
+      if (task.bufferedCountOf === undefined && task.bufferedCount() >= limit * Math.max(1, active.partitions.length))
+        continue;
       for (const { topic, partition } of active.partitions) {
+        if (task.bufferedCountOf !== undefined && task.bufferedCountOf(topic, partition) >= limit) continue;
         const offset = this.#positions.get(partitionKey(topic, partition));
         if (offset !== undefined) positions.push({ topic, partition, offset });
       }
@@ -534,10 +568,13 @@ export class StreamThread {
                 partition: result.partition,
               });
               this.#positions.set(key, result.logStartOffset);
+              active.task.updateFetchedLag?.(result.topic, result.partition, undefined);
               continue;
             }
             if (result.records.length > 0) active.task.enqueue(result.records);
             this.#positions.set(key, result.nextOffset);
+            const lag = Math.max(0, result.endOffset - result.nextOffset);
+            active.task.updateFetchedLag?.(result.topic, result.partition, lag);
           }
         },
         (error: unknown) => {
@@ -610,6 +647,7 @@ export class StreamThread {
         return stateDir;
       },
       nowMs: options.nowMs,
+      maxTaskIdleMs: options.maxTaskIdleMs,
       send: (record) => this.#collector.send(record),
       requestCommit: () => {
         this.#commitRequested = true;
@@ -664,7 +702,7 @@ export class StreamThread {
 
   /** Another rebalance or close is waiting for the assignment in progress. */
   #interrupted(): boolean {
-    return this.#revokeRequested || this.#status === "stopping" || this.#failed;
+    return this.#revokeRequested || this.#closeRequested || this.#failed;
   }
 
   async #partitionCountsOf(topics: readonly string[]): Promise<ReadonlyMap<string, number>> {
@@ -702,7 +740,7 @@ export class StreamThread {
       missing = missing.filter((topic) => !this.#partitionCounts.has(topic));
       if (missing.length === 0) return;
       const remainingMs = deadlineMs - options.nowMs();
-      const closing = this.#status === "stopping" || this.#failed;
+      const closing = this.#closeRequested || this.#failed;
       if (remainingMs <= 0 || closing) {
         const why = options.autoCreateSinkTopics
           ? "it does not exist and the broker did not create it (auto.create.topics.enable)"

@@ -3,11 +3,20 @@
 // partitions' heads (Kafka's PartitionGroup), keeps stream time, runs the processors synchronously
 // (forward calls the children directly), fires punctuators, sends sink, repartition and changelog
 // records through the environment, and reports the offsets it may commit with its processor
-// metadata (emit-final's progress, which the runtime keeps in the commit metadata).
+// metadata (emit-final's progress, which the runtime keeps in the commit metadata). It also says
+// whether it is ready to process (Kafka's max.task.idle.ms, KIP-695): while an input partition is
+// empty and its fetched lag is unknown or positive, processing the others could overtake records
+// that are already in the topic (a table row a stream record should join), so the task waits.
 import type { Cancellable, Processor, ProcessorContext, PunctuationType, TaskId } from "../processor.ts";
 import { noHeaders } from "../record.ts";
 import type { RecordMetadata, StreamRecord } from "../record.ts";
-import type { ConsumedRecord, OutgoingRecord, TaskEnvironment, TopologyTask } from "../runtime-contract.ts";
+import type {
+  ConsumedRecord,
+  OutgoingRecord,
+  TaskEnvironment,
+  TaskReadiness,
+  TopologyTask,
+} from "../runtime-contract.ts";
 import type { ChangelogRecord, StateStore } from "../state/store.ts";
 import { ProcessingError, TopologyError } from "./errors.ts";
 import type {
@@ -59,6 +68,10 @@ class RecordQueue {
   partitionTimeMs = -1;
   /** The next offset to read: what a commit stores. Undefined until a record was processed or skipped. */
   nextOffset: number | undefined;
+  /** The lag the last fetch reported (end offset − next offset to fetch); undefined: unknown. */
+  fetchedLag: number | undefined;
+  /** While this partition is empty at lag 0: when waiting for it ends (max.task.idle.ms). */
+  idleDeadlineMs: number | undefined;
   #buffer: ConsumedRecord[] = [];
   #next = 0;
 
@@ -71,6 +84,15 @@ class RecordQueue {
 
   add(records: readonly ConsumedRecord[]): void {
     for (const record of records) this.#buffer.push(record);
+  }
+
+  clear(): void {
+    this.#buffer = [];
+    this.#next = 0;
+    this.head = undefined;
+    this.headRaw = undefined;
+    this.fetchedLag = undefined;
+    this.idleDeadlineMs = undefined;
   }
 
   get buffered(): number {
@@ -232,7 +254,10 @@ export class StreamTask implements TopologyTask {
   streamTimeMs = -1;
   /** Kafka's processor metadata of this task: kept in the commit metadata, restored before initialize(). */
   readonly processorMetadataValues = new Map<string, number>();
+  /** Readiness checks answered "enforced" (Kafka's enforced-processing metric): records processed with empty partitions. */
+  enforcedProcessingTotal = 0;
   readonly #setup: TaskSetup;
+  readonly #maxTaskIdleMs: number;
   readonly #name: string;
   readonly #storesByName = new Map<string, StateStore>();
   readonly #nodes: RuntimeNode[] = [];
@@ -249,6 +274,9 @@ export class StreamTask implements TopologyTask {
     this.appConfigs = setup.appConfigs;
     this.#setup = setup;
     this.#name = `task ${taskIdText(id)}`;
+    this.#maxTaskIdleMs = env.maxTaskIdleMs ?? 0;
+    if (!Number.isSafeInteger(this.#maxTaskIdleMs) || this.#maxTaskIdleMs < -1)
+      throw new RangeError(`max.task.idle.ms must be an integer ≥ -1, got ${this.#maxTaskIdleMs}`);
     const { builder, group } = setup;
 
     // Stores first, initialised now so the runner can restore them before initialize().
@@ -326,6 +354,41 @@ export class StreamTask implements TopologyTask {
     queue.add(records);
   }
 
+  updateFetchedLag(topic: string, partition: number, lag: number | undefined): void {
+    const queue = this.#queuesByTopic.get(topic);
+    if (queue === undefined || partition !== this.id.partition)
+      throw new Error(`${this.#name} does not read ${topic}-${partition}`);
+    queue.fetchedLag = lag;
+  }
+
+  readiness(nowMs: number): TaskReadiness {
+    let empty = false;
+    let buffered = false;
+    for (const queue of this.#queues) {
+      if (queue.buffered > 0) {
+        queue.idleDeadlineMs = undefined;
+        buffered = true;
+        continue;
+      }
+      empty = true;
+      if (this.#maxTaskIdleMs === -1) continue;
+      const lag = queue.fetchedLag;
+      if (lag === undefined || lag > 0) {
+        // Unknown: no fetch answered yet; positive: records are on the broker, the next fetch brings them.
+        queue.idleDeadlineMs = undefined;
+        return "waiting";
+      }
+      // Lag 0: nothing to wait for on the broker; wait up to max.task.idle.ms for new records.
+      queue.idleDeadlineMs ??= nowMs + this.#maxTaskIdleMs;
+      if (nowMs < queue.idleDeadlineMs) return "waiting";
+    }
+    if (!empty) return "ready";
+    if (!buffered) return "waiting";
+    // -1 processes without waiting, and Kafka does not count that as enforced.
+    if (this.#maxTaskIdleMs !== -1) this.enforcedProcessingTotal++;
+    return "enforced";
+  }
+
   processNext(): boolean {
     this.#assertRunning();
     let queue: RecordQueue | undefined;
@@ -362,6 +425,15 @@ export class StreamTask implements TopologyTask {
     let count = 0;
     for (const queue of this.#queues) count += queue.buffered;
     return count;
+  }
+
+  clearBuffered(): void {
+    for (const queue of this.#queues) queue.clear();
+  }
+
+  bufferedCountOf(topic: string, partition: number): number {
+    const queue = this.#queuesByTopic.get(topic);
+    return queue === undefined || partition !== this.id.partition ? 0 : queue.buffered;
   }
 
   punctuateWallClock(nowMs: number): void {
