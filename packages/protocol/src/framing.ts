@@ -1,5 +1,8 @@
 // Splits a byte stream into size-prefixed Kafka frames (sans-io): feed it what the socket reads,
 // take whole frames out. A size above the limit or below zero is a protocol violation.
+// Small reads that continue an incomplete frame are copied together into one staging buffer: kept
+// one by one, a peer trickling a frame a byte per read would cost hundreds of bytes of bookkeeping
+// per byte sent.
 
 export class FrameSizeError extends Error {
   override readonly name = "FrameSizeError";
@@ -10,10 +13,17 @@ export class FrameSizeError extends Error {
   }
 }
 
+/** Reads shorter than this that continue an incomplete frame are copied into a staging buffer. */
+const smallChunkBytes = 1024;
+const stagingBytes = 8192;
+
 export class FrameSplitter {
   private readonly frameBytesMax: number;
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
+  /** Filled from the front and never rewritten, so frames handed out as views of it stay valid. */
+  private staging: Uint8Array | undefined;
+  private stagingUsed = 0;
 
   constructor(options: { frameBytesMax: number }) {
     this.frameBytesMax = options.frameBytesMax;
@@ -24,10 +34,16 @@ export class FrameSplitter {
     return this.pendingBytes;
   }
 
+  /** Buffers holding the bytes not yet returned (bounded by bufferedBytes / 1 KiB + 1 for trickled input). */
+  get bufferedChunks(): number {
+    return this.pending.length;
+  }
+
   /** Adds received bytes and returns every frame now complete (without size prefixes). */
   push(chunk: Uint8Array): Uint8Array[] {
     if (chunk.length > 0) {
-      this.pending.push(chunk);
+      if (chunk.length < smallChunkBytes && this.pendingBytes > 0) this.stage(chunk);
+      else this.pending.push(chunk);
       this.pendingBytes += chunk.length;
     }
     const frames: Uint8Array[] = [];
@@ -42,6 +58,30 @@ export class FrameSplitter {
     }
   }
 
+  /** Appends a small read to the staging buffer, extending the last pending view when it ends there. */
+  private stage(chunk: Uint8Array): void {
+    if (this.staging === undefined || this.stagingUsed + chunk.length > this.staging.length) {
+      this.staging = new Uint8Array(stagingBytes);
+      this.stagingUsed = 0;
+    }
+    const staging = this.staging;
+    staging.set(chunk, this.stagingUsed);
+    const last = this.pending[this.pending.length - 1];
+    if (
+      last !== undefined &&
+      last.buffer === staging.buffer &&
+      last.byteOffset + last.length === staging.byteOffset + this.stagingUsed
+    ) {
+      this.pending[this.pending.length - 1] = staging.subarray(
+        last.byteOffset - staging.byteOffset,
+        this.stagingUsed + chunk.length,
+      );
+    } else {
+      this.pending.push(staging.subarray(this.stagingUsed, this.stagingUsed + chunk.length));
+    }
+    this.stagingUsed += chunk.length;
+  }
+
   private peek(n: number): Uint8Array {
     const first = this.pending[0];
     if (first !== undefined && first.length >= n) return first;
@@ -51,7 +91,8 @@ export class FrameSplitter {
   private take(n: number): Uint8Array {
     const first = this.pending[0];
     if (first !== undefined && first.length >= n) {
-      const out = first.subarray(0, n);
+      // A frame inside the staging buffer is copied out, so it does not keep the whole buffer alive.
+      const out = first.buffer === this.staging?.buffer ? first.slice(0, n) : first.subarray(0, n);
       if (first.length === n) this.pending.shift();
       else this.pending[0] = first.subarray(n);
       this.pendingBytes -= n;
