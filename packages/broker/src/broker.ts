@@ -16,6 +16,9 @@ import type { Logger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
 import { ProducerIds } from "./producer-ids.ts";
 import { startNetworkServer } from "./server.ts";
+import type { NetworkServer } from "./server.ts";
+import { ScramCredentialStore } from "./security/credential-store.ts";
+import { withPlaintextListener } from "./security/listeners.ts";
 import { writeTxnMarker } from "./txn-markers.ts";
 import type { StorageBackend } from "./storage/backend.ts";
 import { MemoryFileBackend } from "./storage/memory-files.ts";
@@ -40,6 +43,8 @@ export interface RunningBroker {
   /** `host:port` clients should bootstrap from. */
   readonly bootstrap: string;
   readonly port: number;
+  /** Every listener by name with the address it is bound to (`host:port`). */
+  readonly listeners: ReadonlyMap<string, string>;
   readonly config: BrokerConfig;
   readonly clusterId: string;
   /** `http://host:port` of /metrics and /health, when enabled. */
@@ -52,8 +57,16 @@ export interface RunningBroker {
 export async function startBroker(options: StartBrokerOptions = {}): Promise<RunningBroker> {
   const shortcuts: Record<string, string> = {};
   if (options.dataDir !== undefined) shortcuts["log.dirs"] = options.dataDir;
-  if (options.listen !== undefined) shortcuts["listeners"] = `PLAINTEXT://${options.listen}`;
-  if (options.advertise !== undefined) shortcuts["advertised.listeners"] = `PLAINTEXT://${options.advertise}`;
+  // `listen` / `advertise` set the PLAINTEXT listener; other configured listeners stay.
+  if (options.listen !== undefined) {
+    shortcuts["listeners"] = withPlaintextListener(options.settings?.["listeners"], options.listen);
+  }
+  if (options.advertise !== undefined) {
+    shortcuts["advertised.listeners"] = withPlaintextListener(
+      options.settings?.["advertised.listeners"],
+      options.advertise,
+    );
+  }
   const config = resolveBrokerConfig(options.settings ?? {}, shortcuts);
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const backend: StorageBackend = options.inMemory === true ? new MemoryFileBackend() : new NodeFileBackend();
@@ -84,6 +97,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     cleanerBackoffMs: config.cleanerBackoffMs,
   });
   const producerIds = await ProducerIds.open({ backend, dataDir });
+  const scramCredentials = await ScramCredentialStore.open({ backend, dataDir });
   const groups = config.groupCoordinator;
   const groupCoordinator = new GroupCoordinator({
     config: groups,
@@ -138,20 +152,39 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     producerIds,
     groupCoordinator,
     transactionCoordinator,
+    scramCredentials,
     advertised,
     closing: closing.signal,
   };
-  let network;
+  // One server per listener. Requests see the advertised address of the listener they came in
+  // on (Metadata, FindCoordinator, DescribeCluster answer it); the first listener's is `advertised`.
+  const servers: NetworkServer[] = [];
   try {
-    network = await startNetworkServer({ host: config.listen.host, port: config.listen.port, broker: state });
+    for (const [i, listener] of config.listeners.entries()) {
+      const listenerAdvertised =
+        i === 0
+          ? advertised
+          : { host: listener.advertised?.host ?? listener.host, port: listener.advertised?.port ?? listener.port };
+      const server = await startNetworkServer({
+        host: listener.host,
+        port: listener.port,
+        broker: i === 0 ? state : { ...state, advertised: listenerAdvertised },
+        listener,
+        credentials: scramCredentials,
+      });
+      servers.push(server);
+      // With port 0 the real port is known only now; advertise it unless told otherwise.
+      if (listener.advertised === undefined) listenerAdvertised.port = server.address.port;
+    }
   } catch (error) {
+    for (const s of servers) await s.close();
     await transactionCoordinator.close();
     await groupCoordinator.close();
     await logs.close();
     throw error;
   }
-  // With port 0 the real port is known only now; advertise it unless told otherwise.
-  if (config.advertise === undefined) advertised.port = network.address.port;
+  const network = servers[0];
+  if (network === undefined) throw new Error("no listener started");
   let http: HttpServer | undefined;
   let metricsUrl: string | undefined;
   if (config.metricsListen !== undefined) {
@@ -182,6 +215,9 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   }
   logger.log("info", "broker started", {
     listen: `${network.address.host}:${network.address.port}`,
+    listeners: config.listeners
+      .map((l, i) => `${l.name}://${servers[i]?.address.host}:${servers[i]?.address.port}`)
+      .join(","),
     advertised: `${advertised.host}:${advertised.port}`,
     dataDir: options.inMemory === true ? "(memory)" : config.dataDir,
     durability: config.durability.mode,
@@ -191,6 +227,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   return {
     bootstrap: `${advertised.host}:${advertised.port}`,
     port: network.address.port,
+    listeners: new Map(config.listeners.map((l, i) => [l.name, `${l.host}:${servers[i]?.address.port ?? l.port}`])),
     config,
     clusterId: logs.clusterId,
     metricsUrl,
@@ -198,7 +235,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     close() {
       closed ??= (async () => {
         closing.abort();
-        await network.close();
+        for (const s of servers) await s.close();
         if (http !== undefined) await new Promise<void>((resolve) => http?.close(() => resolve()));
         await transactionCoordinator.close();
         await groupCoordinator.close();

@@ -5,6 +5,8 @@ import { defaultLogConfig } from "./storage/log-config.ts";
 import type { Durability, LogConfig } from "./storage/log-config.ts";
 import { applyTopicConfigs } from "./storage/topic-config.ts";
 import { assignorClassNames, rangeAssignorName, uniformAssignorName } from "./coordinator/assignors.ts";
+import { isSecuritySetting, ListenerConfigError, resolveListeners } from "./security/listeners.ts";
+import type { ListenerConfig } from "./security/listeners.ts";
 
 export interface HostPort {
   readonly host: string;
@@ -32,9 +34,16 @@ export interface TransactionConfig {
 export interface BrokerConfig {
   readonly nodeId: number;
   readonly dataDir: string;
+  /** The first listener's address (the one `--listen` sets). */
   readonly listen: HostPort;
   /** What clients are told to connect to; defaults to the listen address. */
   readonly advertise: HostPort | undefined;
+  /** Every listener with its security protocol, TLS and SASL settings (security/listeners.ts). */
+  readonly listeners: readonly ListenerConfig[];
+  /** connection.failed.authentication.delay.ms: a failed login is answered after this long. */
+  readonly failedAuthenticationDelayMs: number;
+  /** sasl.server.max.receive.size: the largest request accepted before authentication completes. */
+  readonly saslReceiveBytesMax: number;
   readonly numPartitions: number;
   readonly defaultReplicationFactor: number;
   readonly autoCreateTopics: boolean;
@@ -138,15 +147,14 @@ export function parseHostPort(name: string, value: string): HostPort {
   return { host: m[1] ?? m[2] ?? "", port };
 }
 
-/** `PLAINTEXT://host:port` (the only listener kind until security lands) or `host:port`. */
-function parseListener(name: string, value: string): HostPort {
-  const first = value.split(",")[0]?.trim() ?? "";
-  const m = /^(?:([A-Za-z_]+):\/\/)?(.*)$/.exec(first);
-  const protocol = m?.[1];
-  if (protocol !== undefined && protocol.toUpperCase() !== "PLAINTEXT") {
-    throw new ConfigError(name, `listener protocol ${protocol} is not supported yet (only PLAINTEXT)`);
+/** Listeners and their security settings; a ListenerConfigError becomes a ConfigError. */
+function listenersConfig(given: Readonly<Record<string, string>>): ListenerConfig[] {
+  try {
+    return resolveListeners((name) => given[name]);
+  } catch (error) {
+    if (error instanceof ListenerConfigError) throw new ConfigError(error.setting, error.message);
+    throw error;
   }
-  return parseHostPort(name, m?.[2] ?? first);
 }
 
 /** Kafka's log.* broker settings that set topic defaults, by the topic setting they default. */
@@ -172,6 +180,9 @@ export const brokerSettingDefaults: Readonly<Record<string, string>> = {
   "log.dirs": "./data",
   listeners: "PLAINTEXT://127.0.0.1:9092",
   "advertised.listeners": "",
+  "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
+  "connection.failed.authentication.delay.ms": "100",
+  "sasl.server.max.receive.size": "524288",
   "num.partitions": "1",
   "default.replication.factor": "1",
   "auto.create.topics.enable": "true",
@@ -248,7 +259,7 @@ const ignoredSettings = new Set([
   "controller.quorum.bootstrap.servers",
   "controller.listener.names",
   "inter.broker.listener.name",
-  "listener.security.protocol.map",
+  "sasl.mechanism.inter.broker.protocol",
   "offsets.topic.replication.factor",
   "transaction.state.log.replication.factor",
   "transaction.state.log.min.isr",
@@ -315,7 +326,7 @@ export function resolveBrokerConfig(...layers: readonly Settings[]): BrokerConfi
   const given: Record<string, string> = {};
   for (const layer of layers) Object.assign(given, layer);
   for (const name of Object.keys(given)) {
-    if (!(name in brokerSettingDefaults) && !ignoredSettings.has(name)) {
+    if (!(name in brokerSettingDefaults) && !ignoredSettings.has(name) && !isSecuritySetting(name)) {
       throw new ConfigError(name, "unknown setting");
     }
   }
@@ -373,12 +384,21 @@ export function resolveBrokerConfig(...layers: readonly Settings[]): BrokerConfi
     throw new ConfigError("samsa.log.level", `expected debug, info, warn or error, got ${JSON.stringify(level)}`);
   }
   const metrics = s("samsa.metrics.listen");
-  const advertised = s("advertised.listeners");
+  const listeners = listenersConfig(given);
+  const first = listeners[0];
+  if (first === undefined) throw new ConfigError("listeners", "at least one listener is needed");
   return {
     nodeId: int("node.id", s("node.id"), 0, 2 ** 31 - 1),
     dataDir: logDirs[0] ?? "./data",
-    listen: parseListener("listeners", s("listeners")),
-    advertise: advertised === "" ? undefined : parseListener("advertised.listeners", advertised),
+    listen: { host: first.host, port: first.port },
+    advertise: first.advertised,
+    listeners,
+    failedAuthenticationDelayMs: int(
+      "connection.failed.authentication.delay.ms",
+      s("connection.failed.authentication.delay.ms"),
+      0,
+    ),
+    saslReceiveBytesMax: int("sasl.server.max.receive.size", s("sasl.server.max.receive.size"), 1, 2 ** 31 - 1),
     numPartitions: int("num.partitions", s("num.partitions"), 1, 100_000),
     defaultReplicationFactor: int("default.replication.factor", s("default.replication.factor"), 1, 1),
     autoCreateTopics: bool("auto.create.topics.enable", s("auto.create.topics.enable")),

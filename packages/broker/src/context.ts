@@ -9,6 +9,8 @@ import type { TransactionCoordinator } from "./coordinator/transaction-coordinat
 import type { Clock } from "./storage/log-config.ts";
 import type { LogManager } from "./storage/log-manager.ts";
 import type { ProducerIds } from "./producer-ids.ts";
+import type { ScramCredentialStore } from "./security/credential-store.ts";
+import type { ConnectionSecurity } from "./security/session.ts";
 
 export interface BrokerState {
   readonly config: BrokerConfig;
@@ -21,7 +23,9 @@ export interface BrokerState {
   readonly groupCoordinator: GroupCoordinator;
   /** Transactions: transactional ids, their producer ids and epochs, and the transaction log (coordinator/). */
   readonly transactionCoordinator: TransactionCoordinator;
-  /** The address clients are told to connect to. */
+  /** Users' SCRAM credentials (security/credential-store.ts). */
+  readonly scramCredentials: ScramCredentialStore;
+  /** The address clients are told to connect to: that of the listener the request came in on. */
   readonly advertised: { readonly host: string; readonly port: number };
   /** Resolved when the broker starts shutting down: long polls end early. */
   readonly closing: AbortSignal;
@@ -33,6 +37,11 @@ export interface RequestContext {
   readonly apiVersion: number;
   readonly connectionId: string;
   readonly clientAddress: string;
+  /**
+   * The connection's listener, principal and SASL state (security/session.ts). The network
+   * server always sets it; only handler unit tests that build a context by hand leave it out.
+   */
+  readonly security?: ConnectionSecurity;
 }
 
 /** Returned by a handler when the request gets no response (Produce with acks=0). */

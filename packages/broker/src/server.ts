@@ -6,6 +6,8 @@
 // process.
 import { createServer } from "node:net";
 import type { AddressInfo, Server, Socket } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
+import type { TLSSocket } from "node:tls";
 import {
   ApiKey,
   DecodeError,
@@ -21,6 +23,11 @@ import type { BrokerState, RequestContext } from "./context.ts";
 import { noResponse } from "./context.ts";
 import { handlerFor, supportedVersions } from "./handlers/index.ts";
 import type { RegisteredApi } from "./handlers/index.ts";
+import type { ScramCredentialStore } from "./security/credential-store.ts";
+import type { ListenerConfig } from "./security/listeners.ts";
+import { subjectToDistinguishedName, userPrincipal } from "./security/principal.ts";
+import type { KafkaPrincipal } from "./security/principal.ts";
+import { ConnectionSecurity } from "./security/session.ts";
 
 interface Pending {
   /** Resolves to the encoded response, or undefined when there is none (acks=0). */
@@ -46,11 +53,14 @@ class Connection {
   /** When the first byte of a still-incomplete request arrived. */
   private partialSinceMs: number | undefined;
   readonly remoteAddress: string;
+  /** The listener, principal and SASL state of this connection. */
+  readonly security: ConnectionSecurity;
 
-  constructor(socket: Socket, broker: BrokerState) {
+  constructor(socket: Socket, broker: BrokerState, security: ConnectionSecurity) {
     this.id = `c${++connectionCounter}`;
     this.socket = socket;
     this.broker = broker;
+    this.security = security;
     this.remoteAddress = socket.remoteAddress ?? "unknown";
     this.splitter = new FrameSplitter({ frameBytesMax: broker.config.socketRequestBytesMax });
     this.lastActivityMs = Date.now();
@@ -92,6 +102,16 @@ class Connection {
     // completed a request and began the next one restarts it.
     if (this.splitter.bufferedBytes === 0) this.partialSinceMs = undefined;
     else if (frames.length > 0 || this.partialSinceMs === undefined) this.partialSinceMs = Date.now();
+    // Until a SASL login completes, requests are bounded by sasl.server.max.receive.size.
+    const saslMax = this.security.requestBytesMax(this.broker.config.saslReceiveBytesMax);
+    if (
+      saslMax !== undefined &&
+      (this.splitter.bufferedBytes > saslMax + 4 || frames.some((f) => f.length > saslMax))
+    ) {
+      this.broker.metrics.protocolErrors++;
+      this.close("request before authentication exceeds sasl.server.max.receive.size", "warn");
+      return;
+    }
     for (const frame of frames) {
       if (this.closed) return;
       this.dispatch(frame);
@@ -100,6 +120,19 @@ class Connection {
   }
 
   private dispatch(frame: Uint8Array): void {
+    if (this.security.expectsRawToken) {
+      // SASL after SaslHandshake v0: a bare token, answered with a bare token, in order.
+      const response = this.security.rawToken(frame, this.broker.closing);
+      const raw: Pending = { response, done: false, chunks: undefined, requestBytes: frame.length };
+      this.inflightBytes += frame.length;
+      this.pending.push(raw);
+      void response.then((chunks) => {
+        raw.done = true;
+        raw.chunks = chunks;
+        this.scheduleFlush();
+      });
+      return;
+    }
     let decoded;
     try {
       decoded = decodeRequestFrameHeader(frame);
@@ -110,6 +143,11 @@ class Connection {
     const { header } = decoded;
     const apiKey = header.requestApiKey;
     const apiVersion = header.requestApiVersion;
+    const admission = this.security.admit(apiKey);
+    if (!admission.admit) {
+      this.close(admission.reason, "warn");
+      return;
+    }
     const handler = handlerFor(apiKey);
     const startedNs = process.hrtime.bigint();
     let response: Promise<Uint8Array[] | undefined>;
@@ -143,6 +181,7 @@ class Connection {
         apiVersion,
         connectionId: this.id,
         clientAddress: this.remoteAddress,
+        security: this.security,
       };
       response = handler.run(context, body).then((result) => {
         if (result === noResponse) return undefined;
@@ -209,6 +248,12 @@ class Connection {
       }
     }
     if (wrote) this.socket.uncork();
+    const closeReason = this.security.closeAfterResponse;
+    if (closeReason !== undefined && this.pending.length === 0) {
+      // The failed login's answer goes out first; then the connection ends.
+      this.socket.end(() => this.close(closeReason, "info"));
+      return;
+    }
     this.lastActivityMs = Date.now();
     this.maybeResume();
   }
@@ -267,17 +312,59 @@ export interface NetworkServer {
   close(): Promise<void>;
 }
 
-/** Listens on `host:port` and serves Kafka requests until closed. */
+/** The principal a verified TLS client certificate stands for (Kafka's default: User:<subject DN>). */
+function certificatePrincipal(socket: Socket, listener: ListenerConfig): KafkaPrincipal | undefined {
+  if (listener.tls === undefined || listener.tls.clientAuth === "none") return undefined;
+  const tlsSocket = socket as TLSSocket;
+  const certificate = tlsSocket.getPeerX509Certificate();
+  if (certificate === undefined || !tlsSocket.authorized) return undefined;
+  return userPrincipal(subjectToDistinguishedName(certificate.subject));
+}
+
+/** Listens on `host:port` (one listener: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL) and serves Kafka requests until closed. */
 export async function startNetworkServer(options: {
   host: string;
   port: number;
   broker: BrokerState;
+  listener: ListenerConfig;
+  credentials: ScramCredentialStore;
 }): Promise<NetworkServer> {
-  const { broker } = options;
+  const { broker, listener } = options;
   const connections = new Set<Connection>();
   const perIp = new Map<string, number>();
-  const server: Server = createServer({ noDelay: true, pauseOnConnect: false });
-  server.on("connection", (socket) => {
+  const tls = listener.tls;
+  const server: Server =
+    tls === undefined
+      ? createServer({ noDelay: true, pauseOnConnect: false })
+      : createTlsServer({
+          noDelay: true,
+          ...(tls.key === undefined ? {} : { key: tls.key }),
+          ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+          ...(tls.pfx === undefined ? {} : { pfx: tls.pfx }),
+          ...(tls.passphrase === undefined ? {} : { passphrase: tls.passphrase }),
+          ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+          requestCert: tls.clientAuth !== "none",
+          rejectUnauthorized: tls.clientAuth === "required",
+          handshakeTimeout: broker.config.requestReadTimeoutMs,
+        });
+  if (tls !== undefined) {
+    server.on("tlsClientError", (error: Error, socket: Socket) =>
+      broker.logger.log("info", "TLS handshake failed", { client: socket.remoteAddress, reason: error.message }),
+    );
+  }
+  server.on(tls === undefined ? "connection" : "secureConnection", (socket: Socket) => {
+    if (tls?.clientAuth === "requested") {
+      // A certificate that is presented must verify; none at all leaves the connection anonymous.
+      const tlsSocket = socket as TLSSocket;
+      if (tlsSocket.getPeerX509Certificate() !== undefined && !tlsSocket.authorized) {
+        broker.logger.log("info", "TLS client certificate refused", {
+          client: socket.remoteAddress,
+          reason: String(tlsSocket.authorizationError),
+        });
+        socket.destroy();
+        return;
+      }
+    }
     const ip = socket.remoteAddress ?? "unknown";
     const count = perIp.get(ip) ?? 0;
     if (connections.size >= broker.config.connectionsMax || count >= broker.config.connectionsPerIpMax) {
@@ -289,7 +376,19 @@ export async function startNetworkServer(options: {
     perIp.set(ip, count + 1);
     broker.metrics.connectionsTotal++;
     broker.metrics.connectionsOpen++;
-    const connection = new Connection(socket, broker);
+    const principal = certificatePrincipal(socket, listener);
+    if (principal !== undefined) {
+      broker.logger.log("debug", "TLS client authenticated", { client: ip, principal: `User:${principal.name}` });
+    }
+    const security = new ConnectionSecurity({
+      listener,
+      logger: broker.logger,
+      credentials: options.credentials,
+      peer: ip,
+      failedAuthenticationDelayMs: broker.config.failedAuthenticationDelayMs,
+      ...(principal === undefined ? {} : { certificatePrincipal: principal }),
+    });
+    const connection = new Connection(socket, broker, security);
     connection.onClose = () => {
       connections.delete(connection);
       broker.metrics.connectionsOpen--;

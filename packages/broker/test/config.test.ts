@@ -223,7 +223,7 @@ describe("invalid values and unknown names", () => {
     assertRefused({ "auto.create.topics.enable": "yes" }, "auto.create.topics.enable", /true or false/);
     assertRefused({ "samsa.log.durability": "sometimes" }, "samsa.log.durability");
     assertRefused({ "samsa.log.level": "trace" }, "samsa.log.level");
-    assertRefused({ listeners: "SSL://127.0.0.1:9093" }, "listeners", /only PLAINTEXT/);
+    assertRefused({ listeners: "SSL://127.0.0.1:9093" }, "ssl.keystore.location", /uses TLS/);
     assertRefused({ listeners: "localhost" }, "listeners", /HOST:PORT/);
     assertRefused({ listeners: "localhost:70000" }, "listeners", /port/);
     assertRefused({ "advertised.listeners": "nowhere" }, "advertised.listeners");

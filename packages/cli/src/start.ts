@@ -2,7 +2,7 @@
 // Kafka-style .properties file, SAMSA_* environment variables and flags (in that order of
 // precedence, flags last). Prints one line with the bootstrap address when ready.
 import { readFileSync } from "node:fs";
-import { ConfigError, parseProperties, settingsFromEnv, startBroker } from "@samsa/broker";
+import { ConfigError, parseProperties, settingsFromEnv, startBroker, withPlaintextListener } from "@samsa/broker";
 
 export interface StartOptions {
   readonly dataDir?: string;
@@ -36,9 +36,13 @@ export async function runStart(options: StartOptions): Promise<number> {
     flags[pair.slice(0, at)] = pair.slice(at + 1);
   }
   if (options.dataDir !== undefined) flags["log.dirs"] = options.dataDir;
-  if (options.listen !== undefined) flags["listeners"] = `PLAINTEXT://${options.listen}`;
-  if (options.advertise !== undefined) flags["advertised.listeners"] = `PLAINTEXT://${options.advertise}`;
   const settings = { ...fileSettings, ...settingsFromEnv(process.env), ...flags };
+  // --listen / --advertise set the PLAINTEXT listener; other configured listeners stay.
+  if (options.listen !== undefined)
+    settings["listeners"] = withPlaintextListener(settings["listeners"], options.listen);
+  if (options.advertise !== undefined) {
+    settings["advertised.listeners"] = withPlaintextListener(settings["advertised.listeners"], options.advertise);
+  }
   let broker;
   try {
     broker = await startBroker({ settings });

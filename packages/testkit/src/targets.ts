@@ -34,6 +34,15 @@ export interface Target {
   restart(options?: RestartOptions): Promise<void>;
   /** The last lines the broker printed, for failure messages. */
   outputTail(): string;
+  /** `127.0.0.1:PORT` of each extra listener (StartTargetOptions.listeners) by name. */
+  readonly listenerAddresses: ReadonlyMap<string, string>;
+}
+
+/** An extra listener beside the PLAINTEXT one tests bootstrap from (security tests). */
+export interface TargetListener {
+  /** Listener name, upper case (e.g. SASL_SSL, MTLS); its settings use `listener.name.<lower case>.`. */
+  readonly name: string;
+  readonly securityProtocol: "PLAINTEXT" | "SSL" | "SASL_PLAINTEXT" | "SASL_SSL";
 }
 
 export interface RestartOptions {
@@ -51,6 +60,12 @@ export interface StartTargetOptions {
    * restart right after the start (kafka.sh formats and starts in one step); kept across restart().
    */
   readonly settings?: Readonly<Record<string, string>>;
+  /**
+   * Extra listeners, each on a free loopback port, added to `listeners`,
+   * `advertised.listeners` and `listener.security.protocol.map` (their TLS/SASL settings go in
+   * `settings`). The PLAINTEXT listener stays first and remains the bootstrap address.
+   */
+  readonly listeners?: readonly TargetListener[];
   /** Bound on becoming ready (default 30 s for Samsa, 90 s for Kafka). */
   readonly readyTimeoutMs?: number;
   /** Bound on a clean stop before SIGKILL (default 10 s). */
@@ -222,9 +237,32 @@ async function stopSamsaProcess(proc: SamsaProcess, timeoutMs: number): Promise<
   return { clean: false, detail: `ignored SIGTERM for ${timeoutMs} ms; killed` };
 }
 
+/** Free ports for the extra listeners, and the settings that add them (beside PLAINTEXT and, for Kafka, CONTROLLER). */
+async function extraListeners(
+  listeners: readonly TargetListener[],
+  base: { listeners: string[]; protocolMap: string[] },
+): Promise<{ addresses: Map<string, string>; settings: Record<string, string> }> {
+  const addresses = new Map<string, string>();
+  for (const l of listeners) addresses.set(l.name, `127.0.0.1:${await freePort()}`);
+  if (listeners.length === 0) return { addresses, settings: {} };
+  const extra = listeners.map((l) => `${l.name}://${addresses.get(l.name) ?? ""}`);
+  return {
+    addresses,
+    settings: {
+      listeners: [...base.listeners, ...extra].join(","),
+      "listener.security.protocol.map": [
+        ...base.protocolMap,
+        ...listeners.map((l) => `${l.name}:${l.securityProtocol}`),
+      ].join(","),
+    },
+  };
+}
+
 async function startSamsa(options: StartTargetOptions): Promise<Target> {
   installExitHooks();
-  const settings = options.settings ?? {};
+  // `--listen` (added by spawnSamsa) becomes the PLAINTEXT listener in front of these.
+  const extra = await extraListeners(options.listeners ?? [], { listeners: [], protocolMap: ["PLAINTEXT:PLAINTEXT"] });
+  const settings = { ...extra.settings, ...options.settings };
   const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
   const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
   const dataDir = mkdtempSync(join(tmpdir(), "samsa-target-"));
@@ -281,6 +319,7 @@ async function startSamsa(options: StartTargetOptions): Promise<Target> {
       return bootstrap;
     },
     dataDir,
+    listenerAddresses: extra.addresses,
     outputTail: () => tail(output.text),
     async stop() {
       const result = await halt();
@@ -449,7 +488,24 @@ async function startKafka(options: StartTargetOptions): Promise<Target> {
     });
   };
 
-  const settings = Object.entries(options.settings ?? {});
+  let extra: { addresses: Map<string, string>; settings: Record<string, string> } = {
+    addresses: new Map(),
+    settings: {},
+  };
+  if ((options.listeners ?? []).length > 0) {
+    // kafka.sh wrote PLAINTEXT and CONTROLLER listeners; the extra ones join them.
+    const properties = readFileSync(join(dataDir, "server.properties"), "utf8");
+    const controller = /^controller\.quorum\.voters=\d+@(\S+)$/m.exec(properties)?.[1] ?? "";
+    extra = await extraListeners(options.listeners ?? [], {
+      listeners: [`PLAINTEXT://${bootstrap}`, `CONTROLLER://${controller}`],
+      protocolMap: ["PLAINTEXT:PLAINTEXT", "CONTROLLER:PLAINTEXT"],
+    });
+    extra.settings["advertised.listeners"] = [
+      `PLAINTEXT://${bootstrap}`,
+      ...[...extra.addresses].map(([name, address]) => `${name}://${address}`),
+    ].join(",");
+  }
+  const settings = Object.entries({ ...extra.settings, ...options.settings });
   if (settings.length > 0) {
     try {
       const result = await halt();
@@ -469,6 +525,7 @@ async function startKafka(options: StartTargetOptions): Promise<Target> {
     kind: "kafka",
     bootstrap,
     dataDir,
+    listenerAddresses: extra.addresses,
     outputTail,
     async stop() {
       const result = await halt().finally(() => emergencyKills.delete(key));

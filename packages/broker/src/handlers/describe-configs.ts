@@ -118,7 +118,7 @@ function describeTopic(broker: BrokerState, name: string, detail: Detail): Resou
 const brokerSettingInfo: Readonly<Record<string, { type: ConfigTypeName; doc: string }>> = {
   "node.id": { type: "INT", doc: "This node's id; Samsa is a single node that is broker and controller." },
   "log.dirs": { type: "LIST", doc: "The data directory (Samsa supports exactly one)." },
-  listeners: { type: "LIST", doc: "Where the broker listens (PLAINTEXT only)." },
+  listeners: { type: "LIST", doc: "Where the broker listens: NAME://host:port per listener." },
   "advertised.listeners": { type: "LIST", doc: "The address clients are told to connect to; the listener when unset." },
   "num.partitions": { type: "INT", doc: "Partitions of auto-created topics and of CreateTopics asking for -1." },
   "default.replication.factor": { type: "INT", doc: "Replication factor for new topics; 1 on a single node." },
@@ -149,9 +149,9 @@ const brokerSettingInfo: Readonly<Record<string, { type: ConfigTypeName; doc: st
   "samsa.log.level": { type: "STRING", doc: "Least severe log level written." },
 };
 
-function listener(address: HostPort): string {
+function listener(name: string, address: HostPort): string {
   const host = address.host.includes(":") ? `[${address.host}]` : address.host;
-  return `PLAINTEXT://${host}:${address.port}`;
+  return `${name}://${host}:${address.port}`;
 }
 
 /** `ms` in a coarser unit, when it is a whole number of them (-1, "forever", stays -1). */
@@ -171,8 +171,10 @@ function brokerValues(
   const values: Record<string, string | null> = {
     "node.id": String(config.nodeId),
     "log.dirs": config.dataDir,
-    listeners: listener(config.listen),
-    "advertised.listeners": config.advertise === undefined ? null : listener(config.advertise),
+    listeners: config.listeners.map((l) => listener(l.name, l)).join(","),
+    "advertised.listeners": config.listeners.some((l) => l.advertised !== undefined)
+      ? config.listeners.map((l) => listener(l.name, l.advertised ?? l)).join(",")
+      : null,
     "num.partitions": String(config.numPartitions),
     "default.replication.factor": String(config.defaultReplicationFactor),
     "auto.create.topics.enable": String(config.autoCreateTopics),

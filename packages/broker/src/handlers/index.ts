@@ -44,6 +44,12 @@ import { endTxnHandler } from "./end-txn.ts";
 import { listTransactionsHandler } from "./list-transactions.ts";
 import { txnOffsetCommitHandler } from "./txn-offset-commit.ts";
 import { writeTxnMarkersHandler } from "./write-txn-markers.ts";
+// Authentication (security/).
+import { alterUserScramCredentialsHandler } from "./alter-user-scram-credentials.ts";
+import { describeClientQuotasHandler } from "./describe-client-quotas.ts";
+import { describeUserScramCredentialsHandler } from "./describe-user-scram-credentials.ts";
+import { saslAuthenticateHandler } from "./sasl-authenticate.ts";
+import { saslHandshakeHandler } from "./sasl-handshake.ts";
 
 /** A handler with its request decoder, types erased for dispatch by API key. */
 export interface RegisteredApi {
@@ -106,6 +112,11 @@ const registry = new Map<number, RegisteredApi>(
     register(incrementalAlterConfigsHandler),
     register(describeClusterHandler),
     register(describeTopicPartitionsHandler),
+    register(saslHandshakeHandler),
+    register(saslAuthenticateHandler),
+    register(describeUserScramCredentialsHandler),
+    register(alterUserScramCredentialsHandler),
+    register(describeClientQuotasHandler),
   ].map((h) => [h.apiKey, h]),
 );
 
