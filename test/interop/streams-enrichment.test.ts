@@ -218,17 +218,20 @@ describe(`streams: orders joined with customers, two instances under exactly-onc
     await waitForReady(restarted);
 
     // Done: every order has a committed enriched order and no transaction is left open.
+    let progress = "nothing read yet";
     const enriched = await waitFor(
       async () => {
         const records = await readTopic(bootstrap, topics.enriched);
-        const open = records.some((r) => r.outcome === "open");
-        return !open && visible(records).length >= orderCount ? records : undefined;
+        const open = records.filter((r) => r.outcome === "open").length;
+        progress = `${visible(records).length} committed, ${open} in open transactions`;
+        return open === 0 && visible(records).length >= orderCount ? records : undefined;
       },
       {
         timeoutMs: 180_000,
         intervalMs: 500,
         what: `${orderCount} committed enriched orders and no open transaction`,
-        describe: () => `instance B:\n${b.describe()}\nrestarted A:\n${restarted?.describe() ?? ""}`,
+        describe: () =>
+          `enriched: ${progress}\ninstance B:\n${b.describe()}\nrestarted A:\n${restarted?.describe() ?? ""}`,
       },
     );
 

@@ -121,6 +121,12 @@ export class Fetcher {
   readonly #maxWaitMs: number;
   readonly #partitionMaxBytes: number;
   readonly #isolationLevel: number;
+  /**
+   * The offsets each partition's last answer reported. The client library fetches in incremental
+   * sessions (KIP-227), in which Kafka leaves out a partition whose data and offsets did not change:
+   * such a partition is answered from here (no records, the offsets it last had).
+   */
+  readonly #lastOffsets = new Map<string, { highWatermark: number; endOffset: number; logStartOffset: number }>();
 
   constructor(options: {
     readonly client: Consumer;
@@ -210,17 +216,42 @@ export class Fetcher {
                   fromOffset,
                 ),
             nextOffset,
-            highWatermark: Number(partitionResponse.highWatermark),
-            endOffset: Number(
-              this.#isolationLevel === 1 ? partitionResponse.lastStableOffset : partitionResponse.highWatermark,
-            ),
-            logStartOffset: Number(partitionResponse.logStartOffset),
+            ...this.#remember(topic, partition, {
+              highWatermark: Number(partitionResponse.highWatermark),
+              endOffset: Number(
+                this.#isolationLevel === 1 ? partitionResponse.lastStableOffset : partitionResponse.highWatermark,
+              ),
+              logStartOffset: Number(partitionResponse.logStartOffset),
+            }),
             outOfRange,
           });
         }
       }
     }
+    // Left out of an incremental session's answer: unchanged since its last answer.
+    for (const [key, fromOffset] of requested) {
+      const last = this.#lastOffsets.get(key);
+      const separator = key.lastIndexOf(":");
+      if (last === undefined || separator < 0) continue;
+      fetched.push({
+        topic: key.slice(0, separator),
+        partition: Number(key.slice(separator + 1)),
+        records: [],
+        nextOffset: fromOffset,
+        ...last,
+        outOfRange: false,
+      });
+    }
     return fetched;
+  }
+
+  #remember(
+    topic: string,
+    partition: number,
+    offsets: { highWatermark: number; endOffset: number; logStartOffset: number },
+  ): { highWatermark: number; endOffset: number; logStartOffset: number } {
+    this.#lastOffsets.set(`${topic}:${partition}`, offsets);
+    return offsets;
   }
 
   /** Earliest (log start) or latest (high watermark; last stable offset when read_committed) offsets. */
