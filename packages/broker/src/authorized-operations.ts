@@ -1,6 +1,6 @@
 // Kafka's ACL operation codes, and the authorized-operations bit sets Metadata and the describe
-// APIs report. Until an authorizer exists every supported operation is allowed, as in Kafka
-// without an authorizer.
+// APIs report: the operations each resource type supports; with an authorizer the answer is the
+// subset the principal may do (security/acl-authorizer.ts authorizedOperations).
 
 export const AclOperation = {
   READ: 3,

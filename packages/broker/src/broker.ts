@@ -18,6 +18,10 @@ import { ProducerIds } from "./producer-ids.ts";
 import { startNetworkServer } from "./server.ts";
 import type { NetworkServer } from "./server.ts";
 import { ScramCredentialStore } from "./security/credential-store.ts";
+import { AclStore } from "./security/acl-store.ts";
+import { Authorizer } from "./security/acl-authorizer.ts";
+import { ClientQuotas } from "./quotas/client-quotas.ts";
+import { ClientQuotaStore } from "./quotas/quota-store.ts";
 import { withPlaintextListener } from "./security/listeners.ts";
 import { writeTxnMarker } from "./txn-markers.ts";
 import type { StorageBackend } from "./storage/backend.ts";
@@ -98,6 +102,12 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   });
   const producerIds = await ProducerIds.open({ backend, dataDir });
   const scramCredentials = await ScramCredentialStore.open({ backend, dataDir });
+  const authorizer = new Authorizer(await AclStore.open({ backend, dataDir }), config.authorizer);
+  const quotas = new ClientQuotas({
+    store: await ClientQuotaStore.open({ backend, dataDir }),
+    rate: config.quotaWindow,
+    clock: systemClock,
+  });
   const groups = config.groupCoordinator;
   const groupCoordinator = new GroupCoordinator({
     config: groups,
@@ -153,6 +163,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     groupCoordinator,
     transactionCoordinator,
     scramCredentials,
+    authorizer,
+    quotas,
     advertised,
     closing: closing.signal,
   };

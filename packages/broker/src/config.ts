@@ -7,6 +7,8 @@ import { applyTopicConfigs } from "./storage/topic-config.ts";
 import { assignorClassNames, rangeAssignorName, uniformAssignorName } from "./coordinator/assignors.ts";
 import { isSecuritySetting, ListenerConfigError, resolveListeners } from "./security/listeners.ts";
 import type { ListenerConfig } from "./security/listeners.ts";
+import { authorizerClassNames, parseSuperUsers } from "./security/acl-authorizer.ts";
+import type { AuthorizerConfig } from "./security/acl-authorizer.ts";
 
 export interface HostPort {
   readonly host: string;
@@ -44,6 +46,10 @@ export interface BrokerConfig {
   readonly failedAuthenticationDelayMs: number;
   /** sasl.server.max.receive.size: the largest request accepted before authentication completes. */
   readonly saslReceiveBytesMax: number;
+  /** quota.window.num and quota.window.size.seconds (in ms): the windows client quota rates are measured over. */
+  readonly quotaWindow: { readonly samples: number; readonly windowMs: number };
+  /** authorizer.class.name, super.users, allow.everyone.if.no.acl.found (security/acl-authorizer.ts). */
+  readonly authorizer: AuthorizerConfig;
   readonly numPartitions: number;
   readonly defaultReplicationFactor: number;
   readonly autoCreateTopics: boolean;
@@ -183,6 +189,11 @@ export const brokerSettingDefaults: Readonly<Record<string, string>> = {
   "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
   "connection.failed.authentication.delay.ms": "100",
   "sasl.server.max.receive.size": "524288",
+  "quota.window.num": "11",
+  "quota.window.size.seconds": "1",
+  "authorizer.class.name": "",
+  "super.users": "",
+  "allow.everyone.if.no.acl.found": "false",
   "num.partitions": "1",
   "default.replication.factor": "1",
   "auto.create.topics.enable": "true",
@@ -272,6 +283,19 @@ const ignoredSettings = new Set([
   "broker.id",
   "log.dir",
 ]);
+
+/** The authorizer: Kafka's StandardAuthorizer class name turns it on, empty leaves it off. */
+function authorizerConfig(className: string, superUsers: string, allowIfNoAcl: string): AuthorizerConfig {
+  const name = className.trim();
+  if (name !== "" && !authorizerClassNames.has(name)) {
+    throw new ConfigError("authorizer.class.name", `unsupported authorizer ${JSON.stringify(name)}`);
+  }
+  return {
+    enabled: name !== "",
+    superUsers: parseSuperUsers(superUsers),
+    allowEveryoneIfNoAclFound: bool("allow.everyone.if.no.acl.found", allowIfNoAcl),
+  };
+}
 
 /** Kafka's default for the cleaner's I/O limit is Double.MAX_VALUE: no limit. */
 function ioRate(value: string): number | undefined {
@@ -399,6 +423,11 @@ export function resolveBrokerConfig(...layers: readonly Settings[]): BrokerConfi
       0,
     ),
     saslReceiveBytesMax: int("sasl.server.max.receive.size", s("sasl.server.max.receive.size"), 1, 2 ** 31 - 1),
+    quotaWindow: {
+      samples: int("quota.window.num", s("quota.window.num"), 1, 1000),
+      windowMs: int("quota.window.size.seconds", s("quota.window.size.seconds"), 1, 3600) * 1000,
+    },
+    authorizer: authorizerConfig(s("authorizer.class.name"), s("super.users"), s("allow.everyone.if.no.acl.found")),
     numPartitions: int("num.partitions", s("num.partitions"), 1, 100_000),
     defaultReplicationFactor: int("default.replication.factor", s("default.replication.factor"), 1, 1),
     autoCreateTopics: bool("auto.create.topics.enable", s("auto.create.topics.enable")),

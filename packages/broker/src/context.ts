@@ -10,7 +10,9 @@ import type { Clock } from "./storage/log-config.ts";
 import type { LogManager } from "./storage/log-manager.ts";
 import type { ProducerIds } from "./producer-ids.ts";
 import type { ScramCredentialStore } from "./security/credential-store.ts";
+import type { ClientQuotas } from "./quotas/client-quotas.ts";
 import type { ConnectionSecurity } from "./security/session.ts";
+import type { Authorizer } from "./security/acl-authorizer.ts";
 
 export interface BrokerState {
   readonly config: BrokerConfig;
@@ -25,6 +27,10 @@ export interface BrokerState {
   readonly transactionCoordinator: TransactionCoordinator;
   /** Users' SCRAM credentials (security/credential-store.ts). */
   readonly scramCredentials: ScramCredentialStore;
+  /** The ACLs and the decision on each request (security/acl-authorizer.ts). */
+  readonly authorizer: Authorizer;
+  /** Client quotas: the configured quotas and the produce/fetch byte rates measured against them (quotas/). */
+  readonly quotas: ClientQuotas;
   /** The address clients are told to connect to: that of the listener the request came in on. */
   readonly advertised: { readonly host: string; readonly port: number };
   /** Resolved when the broker starts shutting down: long polls end early. */
@@ -42,6 +48,11 @@ export interface RequestContext {
    * server always sets it; only handler unit tests that build a context by hand leave it out.
    */
   readonly security?: ConnectionSecurity;
+  /**
+   * Asks the network server to stop reading from this connection for `ms` after this request's
+   * response is sent (a quota's throttle time). Absent in handler unit tests.
+   */
+  readonly throttle?: (ms: number) => void;
 }
 
 /** Returned by a handler when the request gets no response (Produce with acks=0). */

@@ -35,6 +35,8 @@ interface Pending {
   done: boolean;
   chunks: Uint8Array[] | undefined;
   readonly requestBytes: number;
+  /** A quota's throttle time: reading stops for this long once the response is sent (0: none). */
+  throttleMs: number;
 }
 
 let connectionCounter = 0;
@@ -47,6 +49,9 @@ class Connection {
   private readonly pending: Pending[] = [];
   private inflightBytes = 0;
   private paused = false;
+  /** Muted by a quota's throttle time: no reading until the timer ends it. */
+  private muteTimer: NodeJS.Timeout | undefined;
+  private mutedUntilMs = 0;
   private flushScheduled = false;
   private closed = false;
   private lastActivityMs: number;
@@ -123,7 +128,7 @@ class Connection {
     if (this.security.expectsRawToken) {
       // SASL after SaslHandshake v0: a bare token, answered with a bare token, in order.
       const response = this.security.rawToken(frame, this.broker.closing);
-      const raw: Pending = { response, done: false, chunks: undefined, requestBytes: frame.length };
+      const raw: Pending = { response, done: false, chunks: undefined, requestBytes: frame.length, throttleMs: 0 };
       this.inflightBytes += frame.length;
       this.pending.push(raw);
       void response.then((chunks) => {
@@ -151,6 +156,7 @@ class Connection {
     const handler = handlerFor(apiKey);
     const startedNs = process.hrtime.bigint();
     let response: Promise<Uint8Array[] | undefined>;
+    const throttle = { ms: 0 };
     if (handler === undefined || !decoded.supported || !isServed(handler, apiVersion)) {
       if (apiKey === ApiKey.ApiVersions) {
         // Answer an ApiVersions version we do not know in v0 format, so the client retries with one we do.
@@ -182,6 +188,9 @@ class Connection {
         connectionId: this.id,
         clientAddress: this.remoteAddress,
         security: this.security,
+        throttle: (ms) => {
+          throttle.ms = Math.max(throttle.ms, ms);
+        },
       };
       response = handler.run(context, body).then((result) => {
         if (result === noResponse) return undefined;
@@ -193,13 +202,14 @@ class Connection {
         });
       });
     }
-    const pending: Pending = { response, done: false, chunks: undefined, requestBytes: frame.length };
+    const pending: Pending = { response, done: false, chunks: undefined, requestBytes: frame.length, throttleMs: 0 };
     this.inflightBytes += frame.length;
     this.pending.push(pending);
     response.then(
       (chunks) => {
         pending.done = true;
         pending.chunks = chunks;
+        pending.throttleMs = throttle.ms;
         const durationSec = Number(process.hrtime.bigint() - startedNs) / 1e9;
         this.broker.metrics.recordRequest(apiKey, durationSec, false);
         this.scheduleFlush();
@@ -235,10 +245,12 @@ class Connection {
   private flush(): void {
     if (this.closed) return;
     let wrote = false;
+    let throttleMs = 0;
     while (this.pending.length > 0 && this.pending[0]?.done === true) {
       const head = this.pending.shift();
       if (head === undefined) break;
       this.inflightBytes -= head.requestBytes;
+      throttleMs = Math.max(throttleMs, head.throttleMs);
       if (head.chunks === undefined) continue;
       if (!wrote) this.socket.cork();
       wrote = true;
@@ -255,7 +267,25 @@ class Connection {
       return;
     }
     this.lastActivityMs = Date.now();
+    // KIP-219: the throttled response goes out first, then the connection is muted.
+    if (throttleMs > 0) this.mute(throttleMs);
     this.maybeResume();
+  }
+
+  /** Stops reading from the connection for `ms` (extending a mute already running, never shortening it). */
+  private mute(ms: number): void {
+    const until = Date.now() + ms;
+    if (this.muteTimer !== undefined && until <= this.mutedUntilMs) return;
+    this.mutedUntilMs = until;
+    clearTimeout(this.muteTimer);
+    this.muteTimer = setTimeout(() => {
+      this.muteTimer = undefined;
+      this.maybeResume();
+    }, ms);
+    if (!this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
   }
 
   private overLimits(): boolean {
@@ -274,7 +304,7 @@ class Connection {
   }
 
   private maybeResume(): void {
-    if (this.paused && !this.closed && !this.overLimits()) {
+    if (this.paused && !this.closed && this.muteTimer === undefined && !this.overLimits()) {
       this.paused = false;
       // Time spent paused does not count against a half-read request.
       if (this.partialSinceMs !== undefined) this.partialSinceMs = Date.now();
@@ -292,6 +322,7 @@ class Connection {
   close(reason: string, level: "debug" | "info" | "warn" | "error"): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.muteTimer);
     this.broker.logger.log(level, "connection closed", { connection: this.id, client: this.remoteAddress, reason });
     this.socket.destroy();
     this.onClose?.();

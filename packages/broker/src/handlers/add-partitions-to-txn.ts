@@ -8,6 +8,8 @@ import { defineHandler } from "../context.ts";
 import type { RequestContext } from "../context.ts";
 import type { TxnPartition } from "../coordinator/transaction-coordinator.ts";
 import { isInternalTopic, partitionExists } from "../topics.ts";
+import { Operation } from "../security/acl.ts";
+import { allowedOnCluster, allowedOnTopic, allowedOnTransactionalId } from "../security/acl-authorizer.ts";
 
 type TopicResult = Input<AddPartitionsToTxnResponseTopicResult>;
 
@@ -30,6 +32,18 @@ async function addOrVerify(
   topics: readonly AddPartitionsToTxnRequestTopic[],
 ): Promise<TopicResult[]> {
   const { broker } = context;
+  // WRITE on the transactional id and on each topic (security/acl-authorizer.ts).
+  if (!allowedOnTransactionalId(context, Operation.WRITE, txn.transactionalId)) {
+    return resultsFor(topics, () => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  }
+  const deniedTopics = new Set(
+    topics.filter((t) => !allowedOnTopic(context, Operation.WRITE, t.name)).map((t) => t.name),
+  );
+  if (deniedTopics.size > 0) {
+    return resultsFor(topics, (topic) =>
+      deniedTopics.has(topic) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.OPERATION_NOT_ATTEMPTED,
+    );
+  }
   // Internal topics take part only through AddOffsetsToTxn.
   const refused = (topic: string, partition: number): boolean =>
     isInternalTopic(topic) || !partitionExists(broker, topic, partition);
@@ -67,6 +81,11 @@ export const addPartitionsToTxnHandler = defineHandler({
         request.v3AndBelowTopics,
       );
       return { throttleTimeMs: 0, errorCode: 0, resultsByTransaction: [], resultsByTopicV3AndBelow: results };
+    }
+    // v4+ comes from brokers verifying a transaction: CLUSTER_ACTION on the cluster.
+    if (!allowedOnCluster(context, Operation.CLUSTER_ACTION)) {
+      const errorCode = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+      return { throttleTimeMs: 0, errorCode, resultsByTransaction: [], resultsByTopicV3AndBelow: [] };
     }
     const resultsByTransaction = await Promise.all(
       request.transactions.map(async (t) => ({

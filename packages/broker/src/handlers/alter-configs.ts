@@ -12,6 +12,8 @@ import { applyTopicConfigs } from "../storage/topic-config.ts";
 import { errorCodeOf } from "../topics.ts";
 import { brokerNameError, ConfigResourceType } from "./describe-configs.ts";
 import type { ResourceError } from "./describe-configs.ts";
+import { Operation } from "../security/acl.ts";
+import { configsDenied } from "../security/acl-authorizer.ts";
 
 /** Config changes per broker run one at a time, so a read-modify-write of overrides never interleaves. */
 const changeQueues = new WeakMap<LogManager, Promise<unknown>>();
@@ -121,6 +123,8 @@ export const alterConfigsHandler = defineHandler({
       const error = await (async (): Promise<ResourceError | undefined> => {
         const invalid = preprocessError(request.resources, index, names);
         if (invalid !== undefined) return invalid;
+        const denied = configsDenied(context, Operation.ALTER_CONFIGS, resource.resourceType, resource.resourceName);
+        if (denied !== undefined) return denied;
         const nulls = nullValuesError(resource.configs.filter((c) => c.value === null).map((c) => c.name));
         if (nulls !== undefined) return nulls;
         switch (resource.resourceType) {

@@ -12,6 +12,8 @@ import {
   scramIterationsMin,
   scramMechanismByCode,
 } from "../security/scram.ts";
+import { Operation } from "../security/acl.ts";
+import { allowedOnCluster } from "../security/acl-authorizer.ts";
 
 interface Failure {
   readonly errorCode: number;
@@ -35,6 +37,12 @@ export const alterUserScramCredentialsHandler = defineHandler({
   apiKey: ApiKey.AlterUserScramCredentials,
   versions: { min: 0, max: 0 },
   async handle(context, request) {
+    // ALTER on the cluster (security/acl-authorizer.ts): refused, every user named gets the error.
+    if (!allowedOnCluster(context, Operation.ALTER)) {
+      const users = new Set([...request.deletions, ...request.upsertions].map((u) => u.name));
+      const errorCode = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+      return { throttleTimeMs: 0, results: [...users].map((user) => ({ user, errorCode, errorMessage: null })) };
+    }
     const store = context.broker.scramCredentials;
     const deletions = new Map<string, ScramMechanism>();
     const upserts = new Map<string, { mechanism: ScramMechanism; credential: ScramCredential }>();

@@ -1,14 +1,33 @@
 // ConsumerGroupHeartbeat (KIP-848): members of consumer groups join, heartbeat, reconcile their
 // assignment and leave through this one API; the coordinator (coordinator/consumer-group.ts)
 // answers once the resulting state is durable.
-import { ApiKey } from "@samsa/protocol";
+import { ApiKey, ErrorCode } from "@samsa/protocol";
 import { defineHandler } from "../context.ts";
+import { Operation } from "../security/acl.ts";
+import { allowedOnGroup, allowedOnTopic } from "../security/acl-authorizer.ts";
 
 export const consumerGroupHeartbeatHandler = defineHandler({
   apiKey: ApiKey.ConsumerGroupHeartbeat,
   // As Kafka 4.4 serves it: v1 adds subscribedTopicRegex and requires client-generated member ids.
   versions: { min: 0, max: 1 },
   async handle(context, request) {
+    // READ on the group, DESCRIBE on every subscribed topic (security/acl-authorizer.ts).
+    const refused = !allowedOnGroup(context, Operation.READ, request.groupId)
+      ? ErrorCode.GROUP_AUTHORIZATION_FAILED
+      : (request.subscribedTopicNames ?? []).some((t) => !allowedOnTopic(context, Operation.DESCRIBE, t))
+        ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+        : undefined;
+    if (refused !== undefined) {
+      return {
+        throttleTimeMs: 0,
+        errorCode: refused,
+        errorMessage: null,
+        memberId: request.memberId === "" ? null : request.memberId,
+        memberEpoch: -1,
+        heartbeatIntervalMs: 0,
+        assignment: null,
+      };
+    }
     const result = await context.broker.groupCoordinator.consumerGroupHeartbeat({
       groupId: request.groupId,
       memberId: request.memberId,

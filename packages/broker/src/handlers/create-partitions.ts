@@ -7,6 +7,8 @@ import type { BrokerState } from "../context.ts";
 import { TopicError } from "../storage/log-manager.ts";
 import { errorCodeOf } from "../topics.ts";
 import type { ResourceError } from "./describe-configs.ts";
+import { Operation } from "../security/acl.ts";
+import { allowedOnTopic } from "../security/acl-authorizer.ts";
 
 /** The storage engine's limit on partitions per topic (LogManager refuses more). */
 const partitionsMax = 100_000;
@@ -75,7 +77,10 @@ export const createPartitionsHandler = defineHandler({
     }
     for (const topic of request.topics) {
       if ((counts.get(topic.name) ?? 0) > 1) continue;
-      let error = check(broker, topic);
+      // ALTER on the topic (security/acl-authorizer.ts).
+      let error = allowedOnTopic(context, Operation.ALTER, topic.name)
+        ? check(broker, topic)
+        : { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: "Topic authorization failed." };
       if (error === undefined && !request.validateOnly) {
         try {
           await broker.logs.createPartitions(topic.name, topic.count);

@@ -15,6 +15,8 @@ import { TopicError } from "../storage/log-manager.ts";
 import { topicConfigEntries } from "../storage/topic-config.ts";
 import { errorCodeOf, zeroUuid } from "../topics.ts";
 import type { ResourceError } from "./describe-configs.ts";
+import { Operation } from "../security/acl.ts";
+import { allowedOnCluster, allowedOnTopic } from "../security/acl-authorizer.ts";
 
 type Result = Input<CreateTopicsResponseCreatableTopicResult>;
 
@@ -175,8 +177,19 @@ export const createTopicsHandler = defineHandler({
     const counts = new Map<string, number>();
     for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const topics: Result[] = [];
+    // CREATE on the cluster, or else on each topic (security/acl-authorizer.ts).
+    const mayCreateAny = allowedOnCluster(context, Operation.CREATE);
     for (const topic of request.topics) {
       if ((counts.get(topic.name) ?? 0) > 1) continue;
+      if (!mayCreateAny && !allowedOnTopic(context, Operation.CREATE, topic.name)) {
+        topics.push(
+          failed(topic.name, {
+            errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+            errorMessage: "Authorization failed.",
+          }),
+        );
+        continue;
+      }
       const plan = planTopic(broker, topic);
       if ("errorCode" in plan) {
         topics.push(failed(topic.name, plan));
@@ -201,21 +214,25 @@ export const createTopicsHandler = defineHandler({
           continue;
         }
       }
+      // Without DESCRIBE_CONFIGS on the topic the answer leaves its configs out, as Kafka does.
+      const configsDenied = !allowedOnTopic(context, Operation.DESCRIBE_CONFIGS, topic.name);
       topics.push({
         name: topic.name,
         topicId,
         errorCode: 0,
         errorMessage: null,
-        topicConfigErrorCode: 0,
+        topicConfigErrorCode: configsDenied ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : 0,
         numPartitions: plan.partitions,
         replicationFactor: 1,
-        configs: topicConfigEntries({ overrides: plan.configs, brokerDefaults: broker.logs.defaults }).map((e) => ({
-          name: e.name,
-          value: e.value,
-          readOnly: false,
-          configSource: e.source,
-          isSensitive: false,
-        })),
+        configs: configsDenied
+          ? []
+          : topicConfigEntries({ overrides: plan.configs, brokerDefaults: broker.logs.defaults }).map((e) => ({
+              name: e.name,
+              value: e.value,
+              readOnly: false,
+              configSource: e.source,
+              isSensitive: false,
+            })),
       });
     }
     // Kafka answers a name given more than once with one INVALID_REQUEST, after the others.

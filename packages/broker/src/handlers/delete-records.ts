@@ -4,6 +4,8 @@
 import { ApiKey, ErrorCode } from "@samsa/protocol";
 import type { DeleteRecordsResponsePartitionResult, Input } from "@samsa/protocol";
 import { defineHandler } from "../context.ts";
+import { Operation } from "../security/acl.ts";
+import { allowedOnTopic } from "../security/acl-authorizer.ts";
 
 /** DeleteRecordsRequest.HIGH_WATERMARK: delete everything the consumers can see. */
 const highWatermark = -1n;
@@ -25,6 +27,10 @@ export const deleteRecordsHandler = defineHandler({
           lowWatermark: -1n,
           errorCode,
         });
+        if (!allowedOnTopic(context, Operation.DELETE, topic.name)) {
+          partitions.push(failed(ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+          continue;
+        }
         const log = logs.log(topic.name, p.partitionIndex);
         if (log === undefined) {
           partitions.push(failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));

@@ -5,6 +5,8 @@ import type { DeleteTopicsResponseDeletableTopicResult, Input } from "@samsa/pro
 import { defineHandler } from "../context.ts";
 import { TopicError } from "../storage/log-manager.ts";
 import { errorCodeOf, topicById, zeroUuid } from "../topics.ts";
+import { Operation } from "../security/acl.ts";
+import { allowedOnTopic } from "../security/acl-authorizer.ts";
 
 type Result = Input<DeleteTopicsResponseDeletableTopicResult>;
 
@@ -60,12 +62,16 @@ export const deleteTopicsHandler = defineHandler({
       if (count > 1) continue;
       const topic = topicById(broker, id);
       if (topic === undefined) answer(null, id, ErrorCode.UNKNOWN_TOPIC_ID, `Unknown topic id ${id}`);
+      else if (!allowedOnTopic(context, Operation.DELETE, topic.name))
+        answer(null, id, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null);
       else toDelete.set(id, topic.name);
     }
     for (const [name, count] of nameCounts) {
       if (count > 1) continue;
       const topic = broker.logs.topic(name);
-      if (topic === undefined) {
+      if (!allowedOnTopic(context, Operation.DELETE, name)) {
+        answer(name, zeroUuid, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null);
+      } else if (topic === undefined) {
         answer(name, zeroUuid, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Unknown topic ${name}`);
       } else if (toDelete.has(topic.topicId)) {
         toDelete.delete(topic.topicId);

@@ -3,6 +3,8 @@
 import { ApiKey, ErrorCode } from "@samsa/protocol";
 import { clusterOperations, operationsNotRequested } from "../authorized-operations.ts";
 import { defineHandler } from "../context.ts";
+import { clusterResourceName, ResourceType } from "../security/acl.ts";
+import { authorizedOperations } from "../security/acl-authorizer.ts";
 
 /** Kafka's EndpointType codes. */
 const EndpointType = { UNKNOWN: 0, BROKER: 1, CONTROLLER: 2 } as const;
@@ -42,7 +44,7 @@ export const describeClusterHandler = defineHandler({
         { brokerId: broker.config.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null },
       ],
       clusterAuthorizedOperations: request.includeClusterAuthorizedOperations
-        ? clusterOperations
+        ? authorizedOperations(context, ResourceType.CLUSTER, clusterResourceName, clusterOperations)
         : operationsNotRequested,
     });
   },

@@ -18,6 +18,8 @@ import {
 } from "../storage/topic-config.ts";
 import type { ConfigSynonym, ConfigTypeName } from "../storage/topic-config.ts";
 import { errorCodeOf } from "../topics.ts";
+import { Operation } from "../security/acl.ts";
+import { configsDenied } from "../security/acl-authorizer.ts";
 
 /** Kafka's ConfigResource.Type codes. */
 export const ConfigResourceType = {
@@ -295,6 +297,8 @@ export const describeConfigsHandler = defineHandler({
       };
       const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
       const fail = (error: ResourceError): ResourceResult => ({ ...base, ...error, configs: [] });
+      const denied = configsDenied(context, Operation.DESCRIBE_CONFIGS, resource.resourceType, resource.resourceName);
+      if (denied !== undefined) return fail(denied);
       switch (resource.resourceType) {
         case ConfigResourceType.TOPIC:
           return { ...base, ...describeTopic(broker, resource.resourceName, detail) };

@@ -3,10 +3,12 @@
 // lag is 0 and there are no future replicas.
 import { statfs } from "node:fs/promises";
 import { resolve } from "node:path";
-import { ApiKey } from "@samsa/protocol";
+import { ApiKey, ErrorCode } from "@samsa/protocol";
 import type { DescribeLogDirsResponsePartition, Input } from "@samsa/protocol";
 import { defineHandler } from "../context.ts";
 import type { BrokerState } from "../context.ts";
+import { Operation } from "../security/acl.ts";
+import { allowedOnCluster } from "../security/acl-authorizer.ts";
 
 /**
  * Total and usable bytes of the data directory's filesystem; -1 when unknown. startBroker puts an
@@ -31,6 +33,9 @@ export const describeLogDirsHandler = defineHandler({
   versions: { min: 1, max: 4 },
   async handle(context, request) {
     const { broker } = context;
+    if (!allowedOnCluster(context, Operation.DESCRIBE)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
+    }
     const { logs } = broker;
     // null asks for every partition; a list asks for those of its partitions that exist.
     const wanted =

@@ -12,6 +12,8 @@ import type {
 import { defineHandler } from "../context.ts";
 import type { PartitionLog } from "../storage/partition-log.ts";
 import { TopicError } from "../storage/log-manager.ts";
+import { Operation } from "../security/acl.ts";
+import { allowedOnTopic } from "../security/acl-authorizer.ts";
 
 type PartitionResponse = Input<DescribeProducersResponsePartitionResponse>;
 
@@ -38,8 +40,9 @@ export const describeProducersHandler = defineHandler({
     const { logs } = context.broker;
     const topics = request.topics.map((t) => {
       const invalid = logs.topic(t.name) === undefined ? logs.validateTopic(t.name, {}) : undefined;
-      const topicError =
-        invalid instanceof TopicError
+      const topicError = !allowedOnTopic(context, Operation.READ, t.name)
+        ? { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null }
+        : invalid instanceof TopicError
           ? { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: invalid.message }
           : logs.topic(t.name) === undefined
             ? {

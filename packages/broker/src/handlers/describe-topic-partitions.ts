@@ -7,10 +7,12 @@ import type {
   DescribeTopicPartitionsResponseTopic,
   Input,
 } from "@samsa/protocol";
-import { topicOperations } from "../authorized-operations.ts";
+import { operationsNotRequested, topicOperations } from "../authorized-operations.ts";
 import { defineHandler } from "../context.ts";
 import { TopicError } from "../storage/log-manager.ts";
 import { singleNodePartition, zeroUuid } from "../topics.ts";
+import { Operation, ResourceType } from "../security/acl.ts";
+import { allowedOnTopic, authorizedOperations } from "../security/acl-authorizer.ts";
 
 /** Kafka's max.request.partition.size.limit default: the most partitions one response carries. */
 const responsePartitionsMax = 2000;
@@ -62,6 +64,19 @@ export const describeTopicPartitionsHandler = defineHandler({
         nextCursor = { topicName: name, partitionIndex: 0 };
         break;
       }
+      // DESCRIBE on the topic (security/acl-authorizer.ts): listing all leaves refused ones out.
+      if (!allowedOnTopic(context, Operation.DESCRIBE, name)) {
+        if (fetchAll) continue;
+        topics.push({
+          errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+          name,
+          topicId: zeroUuid,
+          isInternal: false,
+          partitions: [],
+          topicAuthorizedOperations: operationsNotRequested,
+        });
+        continue;
+      }
       const topic = logs.topic(name);
       if (topic === undefined) {
         // Topics that vanished while listing all are skipped; named ones are answered with an error.
@@ -89,7 +104,7 @@ export const describeTopicPartitionsHandler = defineHandler({
         topicId: topic.topicId,
         isInternal: false,
         partitions,
-        topicAuthorizedOperations: topicOperations,
+        topicAuthorizedOperations: authorizedOperations(context, ResourceType.TOPIC, name, topicOperations),
       });
       if (end < topic.partitions) {
         nextCursor = { topicName: name, partitionIndex: end };

@@ -3,11 +3,17 @@
 import { ApiKey, ErrorCode } from "@samsa/protocol";
 import { defineHandler } from "../context.ts";
 import { scramMechanismByName } from "../security/scram.ts";
+import { Operation } from "../security/acl.ts";
+import { allowedOnCluster } from "../security/acl-authorizer.ts";
 
 export const describeUserScramCredentialsHandler = defineHandler({
   apiKey: ApiKey.DescribeUserScramCredentials,
   versions: { min: 0, max: 0 },
   handle(context, request) {
+    if (!allowedOnCluster(context, Operation.DESCRIBE)) {
+      const errorCode = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+      return Promise.resolve({ throttleTimeMs: 0, errorCode, errorMessage: null, results: [] });
+    }
     const store = context.broker.scramCredentials;
     const describe = (user: string) => ({
       user,

@@ -12,9 +12,12 @@ import type {
   Input,
 } from "@samsa/protocol";
 import { defineHandler } from "../context.ts";
+import { quotaIdentity } from "../quotas/client-quotas.ts";
 import type { BrokerState } from "../context.ts";
 import type { PartitionLog } from "../storage/partition-log.ts";
 import { topicById } from "../topics.ts";
+import { Operation } from "../security/acl.ts";
+import { allowedOnTopic } from "../security/acl-authorizer.ts";
 
 const leaderEpoch = 0;
 const readCommitted = 1;
@@ -138,10 +141,17 @@ export const fetchHandler = defineHandler({
     const wanted: Wanted[] = [];
     for (const t of request.topics) {
       const meta = byId ? topicById(broker, t.topicId) : broker.logs.topic(t.topic);
-      const topicError =
-        meta === undefined ? (byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) : 0;
+      // READ on the topic (security/acl-authorizer.ts), checked before it is known to exist by name.
+      const denied = !(byId && meta === undefined) && !allowedOnTopic(context, Operation.READ, meta?.name ?? t.topic);
+      const topicError = denied
+        ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+        : meta === undefined
+          ? byId
+            ? ErrorCode.UNKNOWN_TOPIC_ID
+            : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+          : 0;
       for (const p of t.partitions) {
-        const log = meta === undefined ? undefined : broker.logs.log(meta.name, p.partition);
+        const log = meta === undefined || denied ? undefined : broker.logs.log(meta.name, p.partition);
         wanted.push({
           topic: meta?.name ?? t.topic,
           topicId: meta?.topicId ?? t.topicId,
@@ -154,7 +164,15 @@ export const fetchHandler = defineHandler({
         });
       }
     }
-    const options = { maxBytes: request.maxBytes, isolationLevel: request.isolationLevel };
+    // Under a consumer_byte_rate quota a response carries at most what the quota allows over the
+    // sampled windows but one (quotas/client-quotas.ts).
+    const quotaOn = broker.quotas.enabled("consumer_byte_rate");
+    const who = quotaOn ? quotaIdentity(context) : undefined;
+    const maxBytes =
+      who === undefined
+        ? request.maxBytes
+        : Math.min(request.maxBytes, Math.floor(broker.quotas.maxBytesInWindow("consumer_byte_rate", who)));
+    const options = { maxBytes, isolationLevel: request.isolationLevel };
     const deadline = Date.now() + Math.max(0, request.maxWaitMs);
     let result = await readAll(wanted, options);
     const logs = wanted.map((w) => w.log).filter((l): l is PartitionLog => l !== undefined);
@@ -172,6 +190,17 @@ export const fetchHandler = defineHandler({
       const parts = result.partitions.slice(i, i + t.partitions.length);
       i += t.partitions.length;
       responses.push({ topic: first?.topic ?? t.topic, topicId: first?.topicId ?? t.topicId, partitions: parts });
+    }
+    if (who !== undefined) {
+      // Over the quota, as Kafka does: the bytes are taken back and the answer is empty (the
+      // consumer fetches the same offsets again), with the throttle time; the connection is
+      // muted that long after it is sent.
+      const throttleTimeMs = broker.quotas.record("consumer_byte_rate", who, result.bytes);
+      if (throttleTimeMs > 0) {
+        broker.quotas.unrecord("consumer_byte_rate", who, result.bytes);
+        context.throttle?.(throttleTimeMs);
+        return { throttleTimeMs, errorCode: 0, sessionId: 0, responses: [] };
+      }
     }
     return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses };
   },

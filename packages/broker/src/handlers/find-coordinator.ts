@@ -2,6 +2,8 @@
 import { ApiKey, ErrorCode } from "@samsa/protocol";
 import { defineHandler } from "../context.ts";
 import type { BrokerState } from "../context.ts";
+import { Operation } from "../security/acl.ts";
+import { allowedOnGroup, allowedOnTransactionalId } from "../security/acl-authorizer.ts";
 
 const groupKeyType = 0;
 const transactionKeyType = 1;
@@ -13,6 +15,8 @@ interface Found {
   host: string;
   port: number;
 }
+
+const notFound = { nodeId: -1, host: "", port: -1 };
 
 function coordinatorFor(broker: BrokerState, keyType: number): Found {
   const none = { nodeId: -1, host: "", port: -1 };
@@ -45,13 +49,22 @@ export const findCoordinatorHandler = defineHandler({
   versions: { min: 0, max: 6 },
   handle(context, request) {
     const { broker, apiVersion } = context;
+    // DESCRIBE on the group or transactional id (security/acl-authorizer.ts).
+    const find = (key: string): Found => {
+      if (request.keyType === groupKeyType && !allowedOnGroup(context, Operation.DESCRIBE, key)) {
+        return { ...notFound, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null };
+      }
+      if (request.keyType === transactionKeyType && !allowedOnTransactionalId(context, Operation.DESCRIBE, key)) {
+        return { ...notFound, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: null };
+      }
+      return coordinatorFor(broker, request.keyType);
+    };
     if (apiVersion < 4) {
-      const found = coordinatorFor(broker, request.keyType);
-      return Promise.resolve({ throttleTimeMs: 0, ...found, coordinators: [] });
+      return Promise.resolve({ throttleTimeMs: 0, ...find(request.key), coordinators: [] });
     }
     return Promise.resolve({
       throttleTimeMs: 0,
-      coordinators: request.coordinatorKeys.map((key) => ({ key, ...coordinatorFor(broker, request.keyType) })),
+      coordinators: request.coordinatorKeys.map((key) => ({ key, ...find(key) })),
     });
   },
 });

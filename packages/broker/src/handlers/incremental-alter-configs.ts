@@ -13,6 +13,8 @@ import { describeTopicConfig, topicConfigDefinition } from "../storage/topic-con
 import { alterTopicConfigs, brokerChangeError, nullValuesError, preprocessError } from "./alter-configs.ts";
 import { brokerNameError, ConfigResourceType } from "./describe-configs.ts";
 import type { ResourceError } from "./describe-configs.ts";
+import { Operation } from "../security/acl.ts";
+import { configsDenied } from "../security/acl-authorizer.ts";
 
 /** Kafka's AlterConfigOp.OpType codes. */
 const OpType = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
@@ -78,6 +80,8 @@ export const incrementalAlterConfigsHandler = defineHandler({
           resource.configs.map((c) => c.name),
         );
         if (invalid !== undefined) return invalid;
+        const denied = configsDenied(context, Operation.ALTER_CONFIGS, resource.resourceType, resource.resourceName);
+        if (denied !== undefined) return denied;
         const nulls = nullValuesError(
           resource.configs.filter((c) => c.configOperation !== OpType.DELETE && c.value === null).map((c) => c.name),
         );

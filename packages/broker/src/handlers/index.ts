@@ -46,7 +46,12 @@ import { txnOffsetCommitHandler } from "./txn-offset-commit.ts";
 import { writeTxnMarkersHandler } from "./write-txn-markers.ts";
 // Authentication (security/).
 import { alterUserScramCredentialsHandler } from "./alter-user-scram-credentials.ts";
+import { alterClientQuotasHandler } from "./alter-client-quotas.ts";
 import { describeClientQuotasHandler } from "./describe-client-quotas.ts";
+// Authorization (security/acl*.ts).
+import { createAclsHandler } from "./create-acls.ts";
+import { deleteAclsHandler } from "./delete-acls.ts";
+import { describeAclsHandler } from "./describe-acls.ts";
 import { describeUserScramCredentialsHandler } from "./describe-user-scram-credentials.ts";
 import { saslAuthenticateHandler } from "./sasl-authenticate.ts";
 import { saslHandshakeHandler } from "./sasl-handshake.ts";
@@ -116,7 +121,11 @@ const registry = new Map<number, RegisteredApi>(
     register(saslAuthenticateHandler),
     register(describeUserScramCredentialsHandler),
     register(alterUserScramCredentialsHandler),
+    register(describeAclsHandler),
+    register(createAclsHandler),
+    register(deleteAclsHandler),
     register(describeClientQuotasHandler),
+    register(alterClientQuotasHandler),
   ].map((h) => [h.apiKey, h]),
 );
 

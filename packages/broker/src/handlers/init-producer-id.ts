@@ -4,12 +4,26 @@
 // epoch, fencing older producers of the same transactional id.
 import { ApiKey, ErrorCode } from "@samsa/protocol";
 import { defineHandler } from "../context.ts";
+import { Operation, ResourceType } from "../security/acl.ts";
+import { allowedOnAny, allowedOnCluster, allowedOnTransactionalId } from "../security/acl-authorizer.ts";
 
 export const initProducerIdHandler = defineHandler({
   apiKey: ApiKey.InitProducerId,
   versions: { min: 0, max: 5 },
   async handle(context, request) {
     const { broker, apiVersion } = context;
+    // A transactional producer needs WRITE on its id; an idempotent one IDEMPOTENT_WRITE on the
+    // cluster or WRITE on some topic (security/acl-authorizer.ts).
+    const refused =
+      request.transactionalId !== null
+        ? !allowedOnTransactionalId(context, Operation.WRITE, request.transactionalId)
+          ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+          : undefined
+        : !allowedOnCluster(context, Operation.IDEMPOTENT_WRITE) &&
+            !allowedOnAny(context, Operation.WRITE, ResourceType.TOPIC)
+          ? ErrorCode.CLUSTER_AUTHORIZATION_FAILED
+          : undefined;
+    if (refused !== undefined) return { throttleTimeMs: 0, errorCode: refused, producerId: -1n, producerEpoch: -1 };
     if (request.transactionalId === null) {
       const id = await broker.producerIds.allocate();
       return { throttleTimeMs: 0, errorCode: 0, producerId: BigInt(id), producerEpoch: 0 };

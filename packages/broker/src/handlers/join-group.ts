@@ -1,7 +1,9 @@
 // JoinGroup: a member joins (or rejoins) a classic group and waits for the rebalance to complete;
 // the coordinator (coordinator/classic-group.ts) holds the request until then.
-import { ApiKey } from "@samsa/protocol";
+import { ApiKey, ErrorCode } from "@samsa/protocol";
 import { defineHandler } from "../context.ts";
+import { Operation } from "../security/acl.ts";
+import { allowedOnGroup } from "../security/acl-authorizer.ts";
 
 export const joinGroupHandler = defineHandler({
   apiKey: ApiKey.JoinGroup,
@@ -9,6 +11,19 @@ export const joinGroupHandler = defineHandler({
   versions: { min: 0, max: 9 },
   async handle(context, request) {
     const { broker, apiVersion } = context;
+    if (!allowedOnGroup(context, Operation.READ, request.groupId)) {
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
+        generationId: -1,
+        protocolType: null,
+        protocolName: apiVersion >= 7 ? null : "",
+        leader: "",
+        skipAssignment: false,
+        memberId: request.memberId,
+        members: [],
+      };
+    }
     const result = await broker.groupCoordinator.joinGroup({
       groupId: request.groupId,
       memberId: request.memberId,

@@ -1,6 +1,8 @@
 // ListGroups: every group this node coordinates, filtered by state (v4+) and type (v5+).
 import { ApiKey } from "@samsa/protocol";
 import { defineHandler } from "../context.ts";
+import { Operation, ResourceType } from "../security/acl.ts";
+import { allowedOnCluster, filterAllowed } from "../security/acl-authorizer.ts";
 
 export const listGroupsHandler = defineHandler({
   apiKey: ApiKey.ListGroups,
@@ -10,6 +12,10 @@ export const listGroupsHandler = defineHandler({
       statesFilter: request.statesFilter,
       typesFilter: request.typesFilter,
     });
-    return Promise.resolve({ throttleTimeMs: 0, errorCode: listed.errorCode, groups: listed.groups });
+    // Every group with DESCRIBE on the cluster, else those with DESCRIBE on the group (security/acl-authorizer.ts).
+    const groups = allowedOnCluster(context, Operation.DESCRIBE)
+      ? listed.groups
+      : filterAllowed(context, Operation.DESCRIBE, ResourceType.GROUP, listed.groups, (g) => g.groupId);
+    return Promise.resolve({ throttleTimeMs: 0, errorCode: listed.errorCode, groups });
   },
 });

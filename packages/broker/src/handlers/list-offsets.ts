@@ -3,6 +3,8 @@
 import { ApiKey, ErrorCode } from "@samsa/protocol";
 import type { Input, ListOffsetsResponsePartitionResponse } from "@samsa/protocol";
 import { defineHandler } from "../context.ts";
+import { Operation } from "../security/acl.ts";
+import { allowedOnTopic } from "../security/acl-authorizer.ts";
 
 const LATEST = -1n;
 const EARLIEST = -2n;
@@ -23,11 +25,12 @@ export const listOffsetsHandler = defineHandler({
       const partitions: PartitionResponse[] = [];
       for (const p of t.partitions) {
         const base = { partitionIndex: p.partitionIndex, oldStyleOffsets: [] };
-        const log = broker.logs.log(t.name, p.partitionIndex);
+        const denied = !allowedOnTopic(context, Operation.DESCRIBE, t.name);
+        const log = denied ? undefined : broker.logs.log(t.name, p.partitionIndex);
         if (log === undefined) {
           partitions.push({
             ...base,
-            errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            errorCode: denied ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
             timestamp: -1n,
             offset: -1n,
             leaderEpoch: -1,

@@ -2,6 +2,8 @@
 // and (v1) how long the transaction has been running.
 import { ApiKey } from "@samsa/protocol";
 import { defineHandler } from "../context.ts";
+import { Operation, ResourceType } from "../security/acl.ts";
+import { filterAllowed } from "../security/acl-authorizer.ts";
 
 export const listTransactionsHandler = defineHandler({
   apiKey: ApiKey.ListTransactions,
@@ -16,7 +18,14 @@ export const listTransactionsHandler = defineHandler({
       throttleTimeMs: 0,
       errorCode: listed.errorCode,
       unknownStateFilters: listed.unknownStates,
-      transactionStates: listed.transactions.map((t) => ({
+      // Only transactional ids the request may DESCRIBE (security/acl-authorizer.ts).
+      transactionStates: filterAllowed(
+        context,
+        Operation.DESCRIBE,
+        ResourceType.TRANSACTIONAL_ID,
+        listed.transactions,
+        (t) => t.transactionalId,
+      ).map((t) => ({
         transactionalId: t.transactionalId,
         producerId: t.producerId,
         transactionState: t.state,

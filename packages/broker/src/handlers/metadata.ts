@@ -1,18 +1,22 @@
 // Metadata: this node as the only broker and controller, and the requested (or all) topics,
-// auto-creating missing ones when the client and the broker allow it.
+// auto-creating missing ones when the client and the broker allow it. With an authorizer, only
+// topics the principal may DESCRIBE, and auto-creation also needs CREATE (on the cluster or topic).
 import { ApiKey, ErrorCode } from "@samsa/protocol";
 import type { Input, MetadataResponseTopic } from "@samsa/protocol";
 import { clusterOperations, operationsNotRequested, topicOperations } from "../authorized-operations.ts";
 import { defineHandler } from "../context.ts";
-import type { BrokerState } from "../context.ts";
+import type { BrokerState, RequestContext } from "../context.ts";
+import { clusterResourceName, Operation, ResourceType } from "../security/acl.ts";
+import { allowedOnCluster, allowedOnTopic, authorizedOperations } from "../security/acl-authorizer.ts";
 import type { TopicMetadata } from "../storage/log-manager.ts";
 import { isInternalTopic, singleNodePartition, topicById, topicOrCreate, zeroUuid } from "../topics.ts";
 
 function describeTopic(
-  broker: BrokerState,
+  context: RequestContext,
   topic: TopicMetadata,
   includeOperations: boolean,
 ): Input<MetadataResponseTopic> {
+  const broker: BrokerState = context.broker;
   const node = broker.config.nodeId;
   return {
     errorCode: 0,
@@ -20,9 +24,13 @@ function describeTopic(
     topicId: topic.topicId,
     isInternal: isInternalTopic(topic.name),
     partitions: Array.from({ length: topic.partitions }, (_, p) => singleNodePartition(node, p)),
-    topicAuthorizedOperations: includeOperations ? topicOperations : operationsNotRequested,
+    topicAuthorizedOperations: includeOperations
+      ? authorizedOperations(context, ResourceType.TOPIC, topic.name, topicOperations)
+      : operationsNotRequested,
   };
 }
+
+const denied = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
 
 export const metadataHandler = defineHandler({
   apiKey: ApiKey.Metadata,
@@ -34,7 +42,10 @@ export const metadataHandler = defineHandler({
     const all = request.topics === null || (apiVersion === 0 && request.topics.length === 0);
     const topics: Input<MetadataResponseTopic>[] = [];
     if (all) {
-      for (const t of broker.logs.topics()) topics.push(describeTopic(broker, t, includeOperations));
+      for (const t of broker.logs.topics()) {
+        if (allowedOnTopic(context, Operation.DESCRIBE, t.name))
+          topics.push(describeTopic(context, t, includeOperations));
+      }
     } else {
       for (const wanted of request.topics ?? []) {
         if (wanted.name === null) {
@@ -42,14 +53,27 @@ export const metadataHandler = defineHandler({
           topics.push(
             byId === undefined
               ? { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: wanted.topicId, partitions: [] }
-              : describeTopic(broker, byId, includeOperations),
+              : !allowedOnTopic(context, Operation.DESCRIBE, byId.name)
+                ? { errorCode: denied, name: null, topicId: wanted.topicId, partitions: [] }
+                : describeTopic(context, byId, includeOperations),
           );
+          continue;
+        }
+        // Kafka's order of checks: DESCRIBE on the topic, then CREATE (cluster or topic) to auto-create it.
+        const mayCreate =
+          allowedOnCluster(context, Operation.CREATE) || allowedOnTopic(context, Operation.CREATE, wanted.name);
+        const creating =
+          request.allowAutoTopicCreation &&
+          broker.config.autoCreateTopics &&
+          broker.logs.topic(wanted.name) === undefined;
+        if (!allowedOnTopic(context, Operation.DESCRIBE, wanted.name) || (creating && !mayCreate)) {
+          topics.push({ errorCode: denied, name: wanted.name, topicId: zeroUuid, partitions: [] });
           continue;
         }
         const found = await topicOrCreate(broker, wanted.name, request.allowAutoTopicCreation);
         topics.push(
           "topic" in found
-            ? describeTopic(broker, found.topic, includeOperations)
+            ? describeTopic(context, found.topic, includeOperations)
             : { errorCode: found.errorCode, name: wanted.name, topicId: zeroUuid, partitions: [] },
         );
       }
@@ -63,7 +87,7 @@ export const metadataHandler = defineHandler({
       controllerId: broker.config.nodeId,
       topics,
       clusterAuthorizedOperations: request.includeClusterAuthorizedOperations
-        ? clusterOperations
+        ? authorizedOperations(context, ResourceType.CLUSTER, clusterResourceName, clusterOperations)
         : operationsNotRequested,
     };
   },

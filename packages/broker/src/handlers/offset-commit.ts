@@ -4,6 +4,8 @@ import { ApiKey, ErrorCode } from "@samsa/protocol";
 import type { OffsetCommitRequestTopic } from "@samsa/protocol";
 import { defineHandler } from "../context.ts";
 import type { BrokerState } from "../context.ts";
+import { Operation } from "../security/acl.ts";
+import { allowedOnGroup, allowedOnTopic } from "../security/acl-authorizer.ts";
 
 function partitionExists(broker: BrokerState, topic: string, partition: number): boolean {
   const meta = broker.logs.topic(topic);
@@ -16,9 +18,16 @@ export const offsetCommitHandler = defineHandler({
   versions: { min: 2, max: 9 },
   async handle(context, request) {
     const { broker, apiVersion } = context;
+    // READ on the group, then on each topic (security/acl-authorizer.ts).
+    const groupDenied = !allowedOnGroup(context, Operation.READ, request.groupId);
+    const topicDenied = new Set(
+      request.topics.filter((t) => !allowedOnTopic(context, Operation.READ, t.name)).map((t) => t.name),
+    );
     const known: OffsetCommitRequestTopic[] = request.topics.map((t) => ({
       ...t,
-      partitions: t.partitions.filter((p) => partitionExists(broker, t.name, p.partitionIndex)),
+      partitions: t.partitions.filter(
+        (p) => !groupDenied && !topicDenied.has(t.name) && partitionExists(broker, t.name, p.partitionIndex),
+      ),
     }));
     const committed = known.some((t) => t.partitions.length > 0)
       ? await broker.groupCoordinator.commitOffsets({
@@ -40,6 +49,11 @@ export const offsetCommitHandler = defineHandler({
         return {
           name: t.name,
           partitions: t.partitions.map((p) => {
+            if (groupDenied)
+              return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
+            if (topicDenied.has(t.name)) {
+              return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
+            }
             if (!partitionExists(broker, t.name, p.partitionIndex)) {
               return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
             }

@@ -3,6 +3,8 @@
 import { ApiKey, ErrorCode } from "@samsa/protocol";
 import type { Input, OffsetForLeaderEpochResponseEpochEndOffset } from "@samsa/protocol";
 import { defineHandler } from "../context.ts";
+import { Operation } from "../security/acl.ts";
+import { allowedOnTopic } from "../security/acl-authorizer.ts";
 
 /** The partitions' leader epoch; Metadata reports the same. */
 const leaderEpoch = 0;
@@ -26,6 +28,9 @@ export const offsetForLeaderEpochHandler = defineHandler({
           leaderEpoch: epoch,
           endOffset: BigInt(endOffset),
         });
+        if (!allowedOnTopic(context, Operation.DESCRIBE, t.topic)) {
+          return answer(ErrorCode.TOPIC_AUTHORIZATION_FAILED, noEpoch, -1);
+        }
         const log = logs.log(t.topic, p.partition);
         if (log === undefined) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, noEpoch, -1);
         // The client's view of the current epoch: older is fenced, newer is not known here yet.

@@ -5,7 +5,10 @@ import type { Input, ProduceResponsePartitionProduceResponse, RecordBatchHeader 
 import { defineHandler, noResponse } from "../context.ts";
 import type { BrokerState } from "../context.ts";
 import { isInternalTopic } from "../topics.ts";
+import { quotaIdentity } from "../quotas/client-quotas.ts";
 import type { AppendResult } from "../storage/partition-log.ts";
+import { Operation } from "../security/acl.ts";
+import { allowedOnTopic, allowedOnTransactionalId } from "../security/acl-authorizer.ts";
 
 type PartitionResponse = Input<ProduceResponsePartitionProduceResponse>;
 
@@ -99,11 +102,17 @@ export const produceHandler = defineHandler({
     const valid = acks === 0 || acks === 1 || acks === -1;
     // Appends start here, synchronously and in request order, so pipelined produce requests on
     // one connection get their offsets in the order they were sent.
+    // ACLs (security/acl-authorizer.ts): WRITE on the transactional id, if any, and on each topic.
+    const txnIdDenied =
+      request.transactionalId !== null && !allowedOnTransactionalId(context, Operation.WRITE, request.transactionalId);
     const topics = request.topicData.map((topic) => ({
       name: topic.name,
       partitions: topic.partitionData.map((p): Promise<PartitionResponse> => {
         if (context.apiVersion < 3)
           return Promise.resolve(failed(p.index, ErrorCode.UNSUPPORTED_VERSION, "Produce v0–v2 are not supported"));
+        if (txnIdDenied) return Promise.resolve(failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED));
+        if (!allowedOnTopic(context, Operation.WRITE, topic.name))
+          return Promise.resolve(failed(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
         if (!valid) return Promise.resolve(failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS));
         if (isInternalTopic(topic.name)) {
           return Promise.resolve(
@@ -121,7 +130,16 @@ export const produceHandler = defineHandler({
     const responses = await Promise.all(
       topics.map(async (t) => ({ name: t.name, partitionResponses: await Promise.all(t.partitions) })),
     );
+    // Quotas (quotas/): the appended bytes count against the producer's byte rate; over it, the
+    // response says how long to back off and the connection is muted that long after it is sent.
+    let throttleTimeMs = 0;
+    if (broker.quotas.enabled("producer_byte_rate")) {
+      let bytes = 0;
+      for (const t of request.topicData) for (const p of t.partitionData) bytes += p.records?.length ?? 0;
+      throttleTimeMs = broker.quotas.record("producer_byte_rate", quotaIdentity(context), bytes);
+      if (throttleTimeMs > 0) context.throttle?.(throttleTimeMs);
+    }
     if (acks === 0) return noResponse;
-    return { responses, throttleTimeMs: 0 };
+    return { responses, throttleTimeMs };
   },
 });

@@ -9,6 +9,8 @@ import { defineHandler } from "../context.ts";
 import type { BrokerState } from "../context.ts";
 import { offsetsTopicName } from "../coordinator/group-store.ts";
 import type { PartitionErrors } from "../coordinator/group-coordinator.ts";
+import { Operation } from "../security/acl.ts";
+import { allowedOnGroup, allowedOnTopic, allowedOnTransactionalId } from "../security/acl-authorizer.ts";
 
 function partitionExists(broker: BrokerState, topic: string, partition: number): boolean {
   const meta = broker.logs.topic(topic);
@@ -38,8 +40,18 @@ export const txnOffsetCommitHandler = defineHandler({
   async handle(context, request) {
     const { broker, apiVersion } = context;
     const coordinator = broker.groupCoordinator;
+    // WRITE on the transactional id, READ on the group and on each topic (security/acl-authorizer.ts).
+    const refused = !allowedOnTransactionalId(context, Operation.WRITE, request.transactionalId)
+      ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+      : !allowedOnGroup(context, Operation.READ, request.groupId)
+        ? ErrorCode.GROUP_AUTHORIZATION_FAILED
+        : undefined;
+    if (refused !== undefined) return { throttleTimeMs: 0, topics: failAll(request.topics, refused) };
+    const topicDenied = new Set(
+      request.topics.filter((t) => !allowedOnTopic(context, Operation.READ, t.name)).map((t) => t.name),
+    );
     const exists = request.topics.map((t) =>
-      t.partitions.map((p) => partitionExists(broker, t.name, p.partitionIndex)),
+      t.partitions.map((p) => !topicDenied.has(t.name) && partitionExists(broker, t.name, p.partitionIndex)),
     );
     const known: TxnOffsetCommitRequestTopic[] = request.topics
       .map((t, i) => ({ ...t, partitions: t.partitions.filter((_, j) => exists[i]?.[j] === true) }))
@@ -86,7 +98,9 @@ export const txnOffsetCommitHandler = defineHandler({
           let errorCode =
             exists[i]?.[j] === true
               ? (answers.get(t.name)?.get(p.partitionIndex) ?? ErrorCode.UNKNOWN_SERVER_ERROR)
-              : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+              : topicDenied.has(t.name)
+                ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+                : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           // Producers before 2.0 do not retry COORDINATOR_LOAD_IN_PROGRESS here (KAFKA-7296).
           if (apiVersion < 2 && errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) {
             errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;

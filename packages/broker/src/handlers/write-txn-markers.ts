@@ -10,6 +10,8 @@ import { ApiKey, ErrorCode } from "@samsa/protocol";
 import type { Input, WriteTxnMarkersResponseWritableTxnMarkerResult } from "@samsa/protocol";
 import { defineHandler } from "../context.ts";
 import { writeTxnMarker } from "../txn-markers.ts";
+import { Operation } from "../security/acl.ts";
+import { allowedOnCluster } from "../security/acl-authorizer.ts";
 
 type MarkerResult = Input<WriteTxnMarkersResponseWritableTxnMarkerResult>;
 
@@ -30,6 +32,21 @@ export const writeTxnMarkersHandler = defineHandler({
   versions: { min: 1, max: 1 },
   async handle(context, request) {
     const { broker } = context;
+    // Sent by transaction coordinators: CLUSTER_ACTION on the cluster (security/acl-authorizer.ts).
+    if (!allowedOnCluster(context, Operation.CLUSTER_ACTION)) {
+      return {
+        markers: request.markers.map((m) => ({
+          producerId: m.producerId,
+          topics: m.topics.map((t) => ({
+            name: t.name,
+            partitions: t.partitionIndexes.map((partitionIndex) => ({
+              partitionIndex,
+              errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+            })),
+          })),
+        })),
+      };
+    }
     // Results by producer id, then topic, then partition (Kafka answers one entry per producer id).
     const results = new Map<bigint, Map<string, Map<number, Promise<number>>>>();
     for (const marker of request.markers) {

@@ -633,6 +633,7 @@ function contextFor(
   const topics = options.topics ?? { t: 3 };
   const broker = {
     groupCoordinator: c,
+    authorizer: { enabled: false },
     logs: {
       topic: (name: string) => (topics[name] === undefined ? undefined : { name, partitions: topics[name] }),
     },

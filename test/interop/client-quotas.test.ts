@@ -1,0 +1,60 @@
+// Client quotas set and read with Kafka's own kafka-configs (AlterClientQuotas and
+// DescribeClientQuotas through the Java admin client), against Samsa and Apache Kafka alike:
+// user, client-id, (user, client-id) and default entities; adding, describing, deleting.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { uniqueName } from "@samsa/testkit";
+import { kafkaToolOk, kafkaToolsMissing, useTarget } from "./support.ts";
+
+const skip = kafkaToolsMissing() ?? false;
+
+/** The `key=value` quota pairs in kafka-configs --describe output, values as numbers. */
+function quotas(stdout: string): Map<string, number> {
+  const found = new Map<string, number>();
+  for (const m of stdout.matchAll(/\b(producer_byte_rate|consumer_byte_rate)=([0-9.]+)/g)) {
+    if (m[1] !== undefined) found.set(m[1], Number(m[2]));
+  }
+  return found;
+}
+
+describe("client quotas with kafka-configs", { skip }, () => {
+  const target = useTarget();
+  const configs = (args: string[]) => kafkaToolOk("configs", ["--bootstrap-server", target().bootstrap, ...args]);
+
+  test("--alter --add-config, --describe and --delete-config for users, clients and defaults", async () => {
+    const user = uniqueName("alice");
+    const client = uniqueName("app");
+    const userEntity = ["--entity-type", "users", "--entity-name", user];
+    const pairEntity = [...userEntity, "--entity-type", "clients", "--entity-name", client];
+    const defaultClients = ["--entity-type", "clients", "--entity-default"];
+
+    await configs(["--alter", "--add-config", "producer_byte_rate=1024", ...userEntity]);
+    await configs(["--alter", "--add-config", "consumer_byte_rate=2048", ...defaultClients]);
+    await configs(["--alter", "--add-config", "producer_byte_rate=4096,consumer_byte_rate=8192", ...pairEntity]);
+
+    assert.deepEqual(
+      quotas((await configs(["--describe", ...userEntity])).stdout),
+      new Map([["producer_byte_rate", 1024]]),
+    );
+    assert.deepEqual(
+      quotas((await configs(["--describe", ...defaultClients])).stdout),
+      new Map([["consumer_byte_rate", 2048]]),
+    );
+    assert.deepEqual(
+      quotas((await configs(["--describe", ...pairEntity])).stdout),
+      new Map([
+        ["producer_byte_rate", 4096],
+        ["consumer_byte_rate", 8192],
+      ]),
+    );
+    // All users: the one with a quota is listed.
+    const allUsers = (await configs(["--describe", "--entity-type", "users"])).stdout;
+    assert.match(allUsers, new RegExp(`'${user}'`));
+
+    await configs(["--alter", "--delete-config", "producer_byte_rate", ...userEntity]);
+    await configs(["--alter", "--delete-config", "consumer_byte_rate", ...defaultClients]);
+    assert.deepEqual(quotas((await configs(["--describe", ...userEntity])).stdout), new Map());
+    assert.deepEqual(quotas((await configs(["--describe", ...defaultClients])).stdout), new Map());
+    assert.equal(quotas((await configs(["--describe", ...pairEntity])).stdout).get("producer_byte_rate"), 4096);
+  });
+});
