@@ -1,19 +1,7 @@
-// Kafka's ACL operation codes, and the authorized-operations bit sets Metadata and the describe
+// The authorized-operations bit sets Metadata and the describe
 // APIs report: the operations each resource type supports; with an authorizer the answer is the
 // subset the principal may do (security/acl-authorizer.ts authorizedOperations).
-
-export const AclOperation = {
-  READ: 3,
-  WRITE: 4,
-  CREATE: 5,
-  DELETE: 6,
-  ALTER: 7,
-  DESCRIBE: 8,
-  CLUSTER_ACTION: 9,
-  DESCRIBE_CONFIGS: 10,
-  ALTER_CONFIGS: 11,
-  IDEMPOTENT_WRITE: 12,
-} as const;
+import { Operation } from "./security/acl.ts";
 
 function bits(...ops: number[]): number {
   return ops.reduce((set, op) => set | (1 << op), 0);
@@ -30,7 +18,7 @@ const {
   DESCRIBE_CONFIGS,
   ALTER_CONFIGS,
   IDEMPOTENT_WRITE,
-} = AclOperation;
+} = Operation;
 
 export const topicOperations = bits(READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS);
 export const groupOperations = bits(READ, DESCRIBE, DELETE, DESCRIBE_CONFIGS, ALTER_CONFIGS);

@@ -1,12 +1,12 @@
 // ConsumerGroupDescribe (KIP-848): epochs, assignor, members with their subscriptions, current
 // and target assignments of consumer groups. Unknown and classic groups are GROUP_ID_NOT_FOUND.
 import { ApiKey, ErrorCode } from "@samsa/protocol";
-import { AclOperation, operationsNotRequested } from "../authorized-operations.ts";
+import { operationsNotRequested } from "../authorized-operations.ts";
 import { defineHandler } from "../context.ts";
 import { Operation, ResourceType } from "../security/acl.ts";
 import { allowedOnGroup, authorizedOperations } from "../security/acl-authorizer.ts";
 
-const { READ, DELETE, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS } = AclOperation;
+const { READ, DELETE, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS } = Operation;
 /** What Kafka 4.4 reports for a group without an authorizer (groups have configs since KIP-848). */
 const consumerGroupOperations = [READ, DELETE, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS].reduce(
   (set, op) => set | (1 << op),

@@ -60,13 +60,13 @@ const deleteCommand: Command = {
         if (target > end) target = end;
         return { partition, logStartBefore: start, deleteBefore: target > start ? target : start, highWatermark: end };
       });
-      const todo = plan.filter((p) => p.deleteBefore > p.logStartBefore);
+      const toDelete = plan.filter((p) => p.deleteBefore > p.logStartBefore);
       let after = new Map<number, bigint>();
-      if (!args.flag("dry-run") && todo.length > 0) {
+      if (!args.flag("dry-run") && toDelete.length > 0) {
         try {
           const deleted = await admin.deleteRecords({
             topics: [
-              { name: topic, partitions: todo.map((p) => ({ partition: p.partition, offset: p.deleteBefore })) },
+              { name: topic, partitions: toDelete.map((p) => ({ partition: p.partition, offset: p.deleteBefore })) },
             ],
           });
           after = new Map(deleted.flatMap((t) => t.partitions.map((p) => [p.partition, p.lowWatermark] as const)));
