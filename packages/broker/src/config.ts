@@ -46,6 +46,8 @@ export interface BrokerConfig {
   readonly failedAuthenticationDelayMs: number;
   /** sasl.server.max.receive.size: the largest request accepted before authentication completes. */
   readonly saslReceiveBytesMax: number;
+  /** samsa.sasl.login.timeout.ms: a connection on a SASL listener must complete its login within this. */
+  readonly saslLoginTimeoutMs: number;
   /** quota.window.num and quota.window.size.seconds (in ms): the windows client quota rates are measured over. */
   readonly quotaWindow: { readonly samples: number; readonly windowMs: number };
   /** authorizer.class.name, super.users, allow.everyone.if.no.acl.found (security/acl-authorizer.ts). */
@@ -189,6 +191,7 @@ export const brokerSettingDefaults: Readonly<Record<string, string>> = {
   "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
   "connection.failed.authentication.delay.ms": "100",
   "sasl.server.max.receive.size": "524288",
+  "samsa.sasl.login.timeout.ms": "10000",
   "quota.window.num": "11",
   "quota.window.size.seconds": "1",
   "authorizer.class.name": "",
@@ -423,6 +426,7 @@ export function resolveBrokerConfig(...layers: readonly Settings[]): BrokerConfi
       0,
     ),
     saslReceiveBytesMax: int("sasl.server.max.receive.size", s("sasl.server.max.receive.size"), 1, 2 ** 31 - 1),
+    saslLoginTimeoutMs: int("samsa.sasl.login.timeout.ms", s("samsa.sasl.login.timeout.ms"), 1),
     quotaWindow: {
       samples: int("quota.window.num", s("quota.window.num"), 1, 1000),
       windowMs: int("quota.window.size.seconds", s("quota.window.size.seconds"), 1, 3600) * 1000,

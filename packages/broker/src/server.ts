@@ -55,6 +55,7 @@ class Connection {
   private flushScheduled = false;
   private closed = false;
   private lastActivityMs: number;
+  private readonly openedMs: number;
   /** When the first byte of a still-incomplete request arrived. */
   private partialSinceMs: number | undefined;
   readonly remoteAddress: string;
@@ -69,6 +70,7 @@ class Connection {
     this.remoteAddress = socket.remoteAddress ?? "unknown";
     this.splitter = new FrameSplitter({ frameBytesMax: broker.config.socketRequestBytesMax });
     this.lastActivityMs = Date.now();
+    this.openedMs = this.lastActivityMs;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (error) => this.close(`socket error: ${error.message}`, "debug"));
@@ -76,9 +78,17 @@ class Connection {
     socket.on("drain", () => this.maybeResume());
   }
 
-  /** Called periodically: closes idle connections and requests that arrive too slowly. */
+  /** Called periodically: closes idle connections, requests that arrive too slowly and unfinished logins. */
   sweep(nowMs: number): void {
-    const { connectionIdleMs, requestReadTimeoutMs } = this.broker.config;
+    const { connectionIdleMs, requestReadTimeoutMs, saslLoginTimeoutMs } = this.broker.config;
+    if (this.security.listener.sasl !== undefined && !this.security.authenticated) {
+      // A SASL login holds a connection slot unauthenticated: it must finish promptly (a failed
+      // one closes by itself after its delayed answer).
+      if (nowMs - this.openedMs > saslLoginTimeoutMs && this.security.state !== "failed") {
+        this.close(`SASL login not completed within ${saslLoginTimeoutMs} ms`, "warn");
+        return;
+      }
+    }
     // While reading is paused the broker, not the client, is holding the rest of the request back.
     if (!this.paused && this.partialSinceMs !== undefined && nowMs - this.partialSinceMs > requestReadTimeoutMs) {
       this.close(`request not received whole within ${requestReadTimeoutMs} ms`, "warn");
@@ -440,7 +450,12 @@ export async function startNetworkServer(options: {
   server.on("error", (error) => broker.logger.log("error", "server error", { error: error.message }));
   const sweepMs = Math.max(
     50,
-    Math.min(1000, broker.config.requestReadTimeoutMs / 4, broker.config.connectionIdleMs / 4),
+    Math.min(
+      1000,
+      broker.config.requestReadTimeoutMs / 4,
+      broker.config.connectionIdleMs / 4,
+      broker.config.saslLoginTimeoutMs / 4,
+    ),
   );
   const sweeper = setInterval(() => {
     const now = Date.now();

@@ -11,9 +11,11 @@ test("live fuzz: hostile connections do not crash, bloat or stall the broker", {
   const report = await runLiveFuzz({ seed, durationMs: 20_000, workers: 8, print: (line) => t.diagnostic(line) });
   t.diagnostic(
     `seed ${seed}: ${report.attacks} attacks, ${report.answered} answered, ${report.closedByBroker} closed, ` +
-      `${report.healthyRounds} healthy rounds, rss ${report.rssBaselineBytes} → max ${report.rssMaxBytes}`,
+      `${report.healthyRounds} healthy rounds, ${report.saslAttacks} SASL attacks (${report.logins} logins, ` +
+      `${report.refusedLogins} refused), rss ${report.rssBaselineBytes} → max ${report.rssMaxBytes}`,
   );
   assert.deepEqual(report.failures, []);
   assert.ok(report.closedByBroker > 0 && report.answered > 0, "the attacks reached both outcomes");
   assert.ok(report.healthyRounds > 0);
+  assert.ok(report.logins > 0 && report.refusedLogins > 0, "the SASL attacks reached both outcomes");
 });

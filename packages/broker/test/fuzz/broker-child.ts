@@ -1,6 +1,6 @@
 // The broker under fuzz, as its own process: the live fuzz harness (live-fuzz.ts) starts this file
 // so a crash shows up as an exit and the broker's memory can be sampled apart from the fuzzer's.
-// argv[2]: JSON {dataDir, settings}. Prints {"port":N} on stdout once listening; logs JSON lines
+// argv[2]: JSON {dataDir, settings}. Prints {"port":N,"listeners":{name:"host:port"}} on stdout once listening; logs JSON lines
 // to stderr; closes cleanly on SIGTERM.
 import { createLogger, startBroker } from "../../src/index.ts";
 
@@ -11,7 +11,7 @@ const broker = await startBroker({
   settings: options.settings ?? {},
   logger: createLogger({ level: "info", sink: (line) => process.stderr.write(`${line}\n`) }),
 });
-process.stdout.write(`${JSON.stringify({ port: broker.port })}\n`);
+process.stdout.write(`${JSON.stringify({ port: broker.port, listeners: Object.fromEntries(broker.listeners) })}\n`);
 process.once("SIGTERM", () => {
   void broker.close().then(() => process.exit(0));
 });

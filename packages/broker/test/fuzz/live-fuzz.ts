@@ -1,29 +1,44 @@
-// Live fuzzing of the network edge: a real broker in its own process (broker-child.ts), many
-// connections sending random frames and mutated valid requests of every advertised API × version
-// (bit flips, truncation, size-prefix lies, boundary counts and lengths, random API keys and
-// versions, frames split into trickled pieces, slow-loris), while a well-behaved client keeps
-// producing and fetching. Checks: the broker never exits, its RSS stays within a bound, every
-// malformed frame ends in an answer or a logged hang-up (never a hang outside long-polling APIs),
-// and the well-behaved client's every request is answered correctly. Seeded: each worker has its
-// own generator derived from the seed, and a failure names the seed, the worker and the frame.
+// Live fuzzing of the network edge: a real broker in its own process (broker-child.ts), with a
+// PLAINTEXT and a SASL_PLAINTEXT listener and the ACL authorizer on, attacked from many
+// connections while a well-behaved client keeps producing and fetching. Three kinds of workers:
+// on PLAINTEXT (before any authentication) and on SASL connections after a login (as a user whose
+// ACLs allow some resources and deny others), random frames and mutated valid requests of every
+// advertised API × version (bit flips, truncation, size-prefix lies, boundary counts and lengths,
+// random API keys and versions, frames split into trickled pieces, slow-loris); and attacks on the
+// SASL login itself (sasl-attacks.ts). Checks: the broker never exits, its RSS stays within a
+// bound, every malformed frame ends in an answer or a logged hang-up (never a hang outside
+// long-polling APIs), every genuine login works and no bad credential logs in, and the
+// well-behaved client's every request is answered correctly. Seeded: each worker has its own
+// generator derived from the seed, and a failure names the seed, the worker and the frames.
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { connect } from "node:net";
-import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   ApiKey,
   encodeRecordBatch,
   encodeRequestFrame,
-  FrameSplitter,
   iterateBatches,
   iterateRecords,
   peekCorrelationId,
 } from "@samsa/protocol";
 import { seededRandom, uniqueName, waitFor, WireClient } from "@samsa/testkit";
 import { advertisedApis } from "../../src/handlers/index.ts";
+import { Operation, PatternType, Permission, ResourceType } from "../../src/security/acl.ts";
+import { saltedPassword, scramMechanisms } from "../../src/security/scram.ts";
+import { delay, dice, frameMutator, handmadeFrame, hex, int32, rawConnect } from "./frames.ts";
+import type { Dice, Raw } from "./frames.ts";
+import {
+  fuzzUser,
+  loginForAttacks,
+  mechanisms,
+  saslAttackGenerator,
+  saslLoginTimeoutMs,
+  saslReceiveBytesMax,
+  StuckError,
+} from "./sasl-attacks.ts";
 
 export interface LiveFuzzOptions {
   readonly seed: number;
@@ -43,6 +58,10 @@ export interface LiveFuzzReport {
   readonly longPolls: number;
   readonly closeLogLines: number;
   readonly healthyRounds: number;
+  /** Attacks on the SASL login (each on its own connection), genuine logins that worked, bad ones refused. */
+  readonly saslAttacks: number;
+  readonly logins: number;
+  readonly refusedLogins: number;
   readonly rssBaselineBytes: number;
   readonly rssMaxBytes: number;
 }
@@ -70,35 +89,6 @@ const waitingApis = new Set<number>([ApiKey.Fetch, ApiKey.JoinGroup, ApiKey.Sync
 const text = new TextEncoder();
 const utf8 = new TextDecoder();
 
-const hex = (bytes: Uint8Array, max = 256): string =>
-  Buffer.from(bytes.subarray(0, max)).toString("hex") + (bytes.length > max ? `…(${bytes.length} bytes)` : "");
-
-function int32(value: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setInt32(0, value);
-  return out;
-}
-
-function withSizePrefix(frame: Uint8Array): Uint8Array {
-  const out = Uint8Array.from(frame);
-  new DataView(out.buffer).setInt32(0, out.length - 4);
-  return out;
-}
-
-/** A request frame with a v1 header written by hand, for API keys/versions no encoder knows. */
-function handmadeFrame(apiKey: number, apiVersion: number, correlationId: number, body: Uint8Array): Uint8Array {
-  const clientId = text.encode("fuzz");
-  const header = new Uint8Array(10 + clientId.length);
-  const view = new DataView(header.buffer);
-  view.setInt16(0, apiKey);
-  view.setInt16(2, apiVersion);
-  view.setInt32(4, correlationId);
-  view.setInt16(8, clientId.length);
-  header.set(clientId, 10);
-  return Buffer.concat([int32(header.length + body.length), header, body]);
-}
-
-/** Valid requests: every advertised API × version with default fields, and richer ones for the data path. */
 function templates(topic: string): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (const api of advertisedApis()) {
@@ -178,55 +168,9 @@ function claimedApiKey(frame: Uint8Array): number {
 const owed = (frames: readonly Uint8Array[]): number =>
   frames.filter((f) => claimedApiKey(f) !== ApiKey.Produce).length;
 
-function attackGenerator(random: () => number, pool: readonly Uint8Array[]): () => Attack {
-  const int = (n: number): number => Math.floor(random() * n);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
-  const noise = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => int(256));
-  const mutate = (template: Uint8Array): Uint8Array => {
-    let frame: Uint8Array = Uint8Array.from(template);
-    const at = (): number => 4 + int(Math.max(1, frame.length - 4));
-    for (let m = 1 + int(3); m > 0 && frame.length > 4; m--) {
-      const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-      switch (int(8)) {
-        case 0: {
-          const i = Math.min(at(), frame.length - 1);
-          frame[i] = (frame[i] ?? 0) ^ (1 << int(8));
-          break;
-        }
-        case 1:
-          frame[Math.min(at(), frame.length - 1)] = pick([0x00, 0x7f, 0x80, 0xff, int(256)]);
-          break;
-        case 2: // a huge or negative count/length over an int32
-          if (frame.length >= 8)
-            view.setInt32(Math.min(at(), frame.length - 4), pick([-2, -1, 0x7fffffff, 0x10000000]));
-          break;
-        case 3: {
-          // a huge varint (compact counts and lengths)
-          const i = Math.min(at(), frame.length - 1);
-          frame.set([0xff, 0xff, 0xff, 0xff, 0x0f].slice(0, frame.length - i), i);
-          break;
-        }
-        case 4:
-          frame = frame.slice(0, at());
-          break;
-        case 5: {
-          const i = at();
-          frame = Buffer.concat([frame.subarray(0, i), noise(1 + int(16)), frame.subarray(i)]);
-          break;
-        }
-        case 6: // a random API key and version in a valid body
-          if (frame.length < 8) break;
-          view.setInt16(4, int(120) - 5);
-          view.setInt16(6, int(24) - 2);
-          break;
-        default: {
-          const i = at();
-          frame = Buffer.concat([frame.subarray(0, i), frame.subarray(i + 1 + int(4))]);
-        }
-      }
-    }
-    return withSizePrefix(frame);
-  };
+function attackGenerator(d: Dice, pool: readonly Uint8Array[]): () => Attack {
+  const { random, int, pick, noise } = d;
+  const mutate = frameMutator(d);
   return () => {
     const roll = int(100);
     if (roll < 55) {
@@ -326,37 +270,6 @@ function attackGenerator(random: () => number, pool: readonly Uint8Array[]): () 
   };
 }
 
-interface Raw {
-  readonly socket: Socket;
-  readonly frames: Uint8Array[];
-  closed: boolean;
-  /** The broker sent bytes that are not a valid response framing (a finding, not a hang-up). */
-  corrupt: boolean;
-}
-
-function rawConnect(port: number): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: "127.0.0.1", port, noDelay: true });
-    // Responses can be large (a Fetch): the client side is not what is under test.
-    const splitter = new FrameSplitter({ frameBytesMax: 256 * 1024 * 1024 });
-    const raw: Raw = { socket, frames: [], closed: false, corrupt: false };
-    socket.on("data", (chunk: Buffer) => {
-      try {
-        raw.frames.push(...splitter.push(chunk));
-      } catch {
-        raw.corrupt = true;
-        socket.destroy();
-      }
-    });
-    socket.on("error", () => undefined); // resets by the broker are expected
-    socket.once("close", () => (raw.closed = true));
-    socket.once("connect", () => resolve(raw));
-    socket.once("error", reject);
-  });
-}
-
-const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** The broker's resident set size (Linux /proc; elsewhere 0, which skips the memory check). */
 function rssBytes(pid: number): number {
   try {
@@ -369,7 +282,8 @@ function rssBytes(pid: number): number {
 
 interface Child {
   readonly process: ChildProcess;
-  port: number;
+  /** The PLAINTEXT and SASL_PLAINTEXT listeners' ports. */
+  ports: { readonly plaintext: number; readonly sasl: number };
   readonly logLines: string[];
   /** "request failed" log lines: a handler threw on some input. */
   readonly failedRequests: string[];
@@ -381,6 +295,15 @@ async function startChild(dataDir: string): Promise<Child> {
     "samsa.request.read.timeout.ms": String(readTimeoutMs),
     "samsa.log.durability": "os",
     "group.initial.rebalance.delay.ms": "0",
+    listeners: "PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0",
+    "sasl.enabled.mechanisms": mechanisms.join(","),
+    "listener.name.sasl_plaintext.plain.sasl.jaas.config": `org.apache.kafka.common.security.plain.PlainLoginModule required user_${fuzzUser.name}="${fuzzUser.password}";`,
+    "sasl.server.max.receive.size": String(saslReceiveBytesMax),
+    "samsa.sasl.login.timeout.ms": String(saslLoginTimeoutMs),
+    // The ACL authorizer: the well-behaved client (PLAINTEXT, ANONYMOUS) is a super user, the
+    // authenticated fuzz workers are not (their ACLs are created at the start).
+    "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+    "super.users": "User:ANONYMOUS",
   };
   const child = spawn(
     process.execPath,
@@ -402,23 +325,98 @@ async function startChild(dataDir: string): Promise<Child> {
     }
   });
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  const started: Child = { process: child, port: 0, logLines, failedRequests, exited: undefined };
+  const started: Child = {
+    process: child,
+    ports: { plaintext: 0, sasl: 0 },
+    logLines,
+    failedRequests,
+    exited: undefined,
+  };
   child.once("exit", (code, signal) => {
     started.exited = `exited with code ${code} signal ${signal}; stderr: ${stderrTail}`;
   });
-  const port = await waitFor(
+  const ports = await waitFor(
     () => {
       if (started.exited !== undefined) throw new Error(`the broker ${started.exited}`);
-      const m = /\{"port":(\d+)\}/.exec(stdout);
-      return m === null ? undefined : Number(m[1]);
+      const whole = stdout.split("\n").slice(0, -1); // the last piece may be an unfinished line
+      const line = whole.find((l) => l.startsWith('{"port"'));
+      if (line === undefined) return undefined;
+      const listeners = (JSON.parse(line) as { listeners: Record<string, string> }).listeners;
+      const port = (name: string): number => Number(/:(\d+)$/.exec(listeners[name] ?? "")?.[1] ?? NaN);
+      return { plaintext: port("PLAINTEXT"), sasl: port("SASL_PLAINTEXT") };
     },
     { timeoutMs: 30_000, what: "the fuzzed broker to listen" },
   ).catch((error: unknown) => {
     child.kill("SIGKILL");
     throw error;
   });
-  started.port = port;
+  started.ports = ports;
   return started;
+}
+
+const probeFrame = (correlationId: number): Uint8Array =>
+  encodeRequestFrame({ apiKey: ApiKey.ApiVersions, apiVersion: 0, correlationId, body: {} });
+
+/** Whether the probe (when sent) was answered, the broker hung up, or neither within the timeout. */
+function outcomeOf(conn: Raw, probeId: number | undefined, seen: number): Promise<"answered" | "closed" | "stuck"> {
+  return waitFor(
+    () =>
+      probeId !== undefined && conn.frames.slice(seen).some((f) => f.length >= 4 && peekCorrelationId(f) === probeId)
+        ? ("answered" as const)
+        : conn.closed
+          ? ("closed" as const)
+          : undefined,
+    { timeoutMs: outcomeTimeoutMs, intervalMs: 5, what: "an answer or a hang-up" },
+  ).catch(() => "stuck" as const);
+}
+
+/**
+ * The fuzz user's SCRAM credentials and ACLs: everything on topics named fuzz*, except altering
+ * the fuzzed topic (a DENY), reading any group, describing the cluster, no transactional ids.
+ */
+async function grantFuzzUser(admin: WireClient, topic: string): Promise<void> {
+  for (const mechanism of scramMechanisms) {
+    const salt = randomBytes(16);
+    const altered = await admin.send(ApiKey.AlterUserScramCredentials, 0, {
+      deletions: [],
+      upsertions: [
+        {
+          name: fuzzUser.name,
+          mechanism: mechanism.code,
+          iterations: 4096,
+          salt,
+          saltedPassword: saltedPassword(mechanism, fuzzUser.password, salt, 4096),
+        },
+      ],
+    });
+    if (altered.results.some((r) => r.errorCode !== 0))
+      throw new Error(`SCRAM credentials: ${JSON.stringify(altered)}`);
+  }
+  const principal = `User:${fuzzUser.name}`;
+  const acl = (
+    resourceType: number,
+    resourceName: string,
+    patternType: number,
+    operation: number,
+    permission: number,
+  ) => ({
+    resourceType,
+    resourceName,
+    resourcePatternType: patternType,
+    principal,
+    host: "*",
+    operation,
+    permissionType: permission,
+  });
+  const created = await admin.send(ApiKey.CreateAcls, 3, {
+    creations: [
+      acl(ResourceType.TOPIC, "fuzz", PatternType.PREFIXED, Operation.ALL, Permission.ALLOW),
+      acl(ResourceType.TOPIC, topic, PatternType.LITERAL, Operation.ALTER, Permission.DENY),
+      acl(ResourceType.GROUP, "*", PatternType.LITERAL, Operation.READ, Permission.ALLOW),
+      acl(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL, Operation.DESCRIBE, Permission.ALLOW),
+    ],
+  });
+  if (created.results.some((r) => r.errorCode !== 0)) throw new Error(`CreateAcls: ${JSON.stringify(created)}`);
 }
 
 /** Runs the live fuzz for `durationMs`; never throws for a finding, returns it in `failures`. */
@@ -436,12 +434,22 @@ export async function runLiveFuzz(options: LiveFuzzOptions): Promise<LiveFuzzRep
   let exitedState: string | undefined;
   child.process.once("exit", (code, signal) => (exitedState = `code ${code} signal ${signal}`));
   const topic = uniqueName("fuzz");
-  const stats = { attacks: 0, answered: 0, closedByBroker: 0, longPolls: 0, healthyRounds: 0 };
+  const stats = {
+    attacks: 0,
+    answered: 0,
+    closedByBroker: 0,
+    longPolls: 0,
+    healthyRounds: 0,
+    saslAttacks: 0,
+    logins: 0,
+    refusedLogins: 0,
+  };
   let rssBaselineBytes = 0;
   let rssMaxBytes = 0;
   try {
-    const good = await WireClient.connect(`127.0.0.1:${child.port}`, { clientId: "well-behaved" });
+    const good = await WireClient.connect(`127.0.0.1:${child.ports.plaintext}`, { clientId: "well-behaved" });
     await good.send(ApiKey.Metadata, 12, { topics: [{ name: topic }], allowAutoTopicCreation: true });
+    await grantFuzzUser(good, topic);
     const pool = templates(topic);
     rssBaselineBytes = rssBytes(child.process.pid ?? 0);
     print(`seed ${seed}: ${pool.length} request templates, broker rss ${(rssBaselineBytes / 2 ** 20).toFixed(0)} MiB`);
@@ -516,10 +524,10 @@ export async function runLiveFuzz(options: LiveFuzzOptions): Promise<LiveFuzzRep
       }
     };
 
-    const worker = async (w: number): Promise<void> => {
-      const random = seededRandom((seed ^ Math.imul(w + 1, 0x9e3779b1)) >>> 0);
-      const next = attackGenerator(random, pool);
-      let conn = await rawConnect(child.port);
+    /** Attacks one connection after another; `open` makes a connection ready to attack. */
+    const connectionWorker = async (w: number, d: Dice, open: () => Promise<Raw>): Promise<void> => {
+      const next = attackGenerator(d, pool);
+      let conn = await open();
       for (let i = 0; running(); i++) {
         const attack = next();
         stats.attacks++;
@@ -533,20 +541,8 @@ export async function runLiveFuzz(options: LiveFuzzOptions): Promise<LiveFuzzRep
           if (attack.gapMs > 0 && p < attack.pieces.length - 1) await delay(attack.gapMs);
           else if (attack.kind === "trickle" && p % 10 === 9) await new Promise((resolve) => setImmediate(resolve));
         }
-        if (attack.probe && !conn.closed) {
-          conn.socket.write(
-            encodeRequestFrame({ apiKey: ApiKey.ApiVersions, apiVersion: 0, correlationId: probeId, body: {} }),
-          );
-        }
-        const outcome = await waitFor(
-          () =>
-            attack.probe && conn.frames.slice(seen).some((f) => f.length >= 4 && peekCorrelationId(f) === probeId)
-              ? "answered"
-              : conn.closed
-                ? "closed"
-                : undefined,
-          { timeoutMs: outcomeTimeoutMs, intervalMs: 5, what: "an answer or a hang-up" },
-        ).catch(() => "stuck" as const);
+        if (attack.probe && !conn.closed) conn.socket.write(probeFrame(probeId));
+        const outcome = await outcomeOf(conn, attack.probe ? probeId : undefined, seen);
         if (outcome === "answered") {
           stats.answered++;
           // Nothing silently dropped: every whole request before the probe was answered too.
@@ -566,9 +562,60 @@ export async function runLiveFuzz(options: LiveFuzzOptions): Promise<LiveFuzzRep
         }
         conn.socket.destroy();
         if (!running()) break;
-        conn = await rawConnect(child.port);
+        conn = await open();
       }
       conn.socket.destroy();
+    };
+
+    /** Attacks SASL logins, each on a fresh connection. */
+    const saslWorker = async (w: number, d: Dice): Promise<void> => {
+      const next = saslAttackGenerator(d, child.ports.sasl, outcomeTimeoutMs);
+      for (let i = 0; running(); i++) {
+        stats.attacks++;
+        stats.saslAttacks++;
+        const probeId = 0x50000000 + i;
+        let result;
+        try {
+          result = await next();
+        } catch (error) {
+          if (!(error instanceof StuckError)) throw error;
+          fail(`worker ${w} SASL attack ${i}: ${error.message}`);
+          return;
+        }
+        const { attack, raw } = result;
+        const label = (): string =>
+          `worker ${w} SASL attack ${i} (${attack.kind}): ${attack.sent.map((f) => hex(f, 128)).join(" ")}`;
+        const seen = raw.frames.length;
+        if (attack.probe && !raw.closed) raw.socket.write(probeFrame(probeId));
+        const outcome = await outcomeOf(raw, attack.probe ? probeId : undefined, seen);
+        raw.socket.destroy();
+        if (raw.corrupt) fail(`a response with a broken size prefix after ${label()}`);
+        if (outcome === "answered") stats.answered++;
+        if (outcome === "closed") stats.closedByBroker++;
+        if (outcome === "stuck") fail(`no answer and no hang-up within ${outcomeTimeoutMs} ms after ${label()}`);
+        else if (attack.expect === "login" && outcome !== "answered") fail(`a genuine login failed: ${label()}`);
+        else if (attack.expect === "refused" && outcome !== "closed") fail(`a bad login was not refused: ${label()}`);
+        else if (attack.expect === "login") stats.logins++;
+        else if (attack.expect === "refused") stats.refusedLogins++;
+      }
+    };
+
+    /** Worker roles in turn: before authentication, after a SASL login, and at the login itself. */
+    const roles = ["plaintext", "authenticated", "plaintext", "sasl"] as const;
+    const worker = async (w: number): Promise<void> => {
+      const d = dice(seededRandom((seed ^ Math.imul(w + 1, 0x9e3779b1)) >>> 0));
+      const role = roles[w % roles.length] ?? "plaintext";
+      if (role === "sasl") return saslWorker(w, d);
+      if (role === "plaintext") return connectionWorker(w, d, () => rawConnect(child.ports.plaintext));
+      let logins = 0;
+      return connectionWorker(w, d, async () => {
+        const raw = await rawConnect(child.ports.sasl);
+        const mechanism = mechanisms[logins++ % mechanisms.length] ?? "PLAIN";
+        await loginForAttacks(raw, mechanism, outcomeTimeoutMs).catch((error: unknown) => {
+          if (running()) fail(`worker ${w}: ${error instanceof Error ? error.message : String(error)}`);
+        });
+        return raw;
+      });
     };
 
     const progress = setInterval(() => {

@@ -13,7 +13,7 @@ const report = await runLiveFuzz({ seed, durationMs: seconds * 1000, workers, pr
 console.log(
   `done: ${report.attacks} attacks, ${report.answered} answered, ${report.closedByBroker} closed by the broker ` +
     `(${report.closeLogLines} close log lines), ${report.longPolls} long polls, ${report.healthyRounds} healthy ` +
-    `rounds, broker rss ${(report.rssBaselineBytes / 2 ** 20).toFixed(0)} → max ${(report.rssMaxBytes / 2 ** 20).toFixed(0)} MiB`,
+    `rounds, ${report.saslAttacks} SASL attacks (${report.logins} genuine logins worked, ${report.refusedLogins} bad ones refused), broker rss ${(report.rssBaselineBytes / 2 ** 20).toFixed(0)} → max ${(report.rssMaxBytes / 2 ** 20).toFixed(0)} MiB`,
 );
 for (const failure of report.failures) console.error(`FAIL ${failure}`);
 process.exitCode = report.failures.length === 0 ? 0 : 1;

@@ -402,3 +402,39 @@ describe("SASL listener", () => {
     }
   });
 });
+
+describe("SASL login timeout", () => {
+  test("a login not completed within samsa.sasl.login.timeout.ms closes; a completed one stays", async () => {
+    const lines: string[] = [];
+    const timed = await startBroker({
+      inMemory: true,
+      listen: "127.0.0.1:0",
+      logger: createLogger({ level: "info", sink: (line) => lines.push(line) }),
+      settings: {
+        listeners: "SASL_PLAINTEXT://127.0.0.1:0",
+        "sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
+        "listener.name.sasl_plaintext.plain.sasl.jaas.config": `org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="${secrets[0]}";`,
+        "samsa.sasl.login.timeout.ms": "300",
+      },
+    });
+    try {
+      const address = timed.listeners.get("SASL_PLAINTEXT") ?? "";
+      const done = await WireClient.connect(address);
+      await handshake(done, "PLAIN");
+      assert.equal((await authenticate(done, `\u0000alice\u0000${secrets[0]}`)).errorCode, 0);
+      const stalled = await WireClient.connect(address);
+      await handshake(stalled, "PLAIN");
+      await stalled.waitForClose(5000);
+      await waitFor(() => lines.find((l) => l.includes('"connection closed"') && /SASL login not completed/.test(l)), {
+        timeoutMs: 3000,
+        what: "the login timeout's log line",
+      });
+      // Older than the timeout by now, but logged in: still served.
+      const metadata = await done.send(ApiKey.Metadata, 12, { topics: [], allowAutoTopicCreation: false });
+      assert.equal(metadata.brokers.length, 1);
+      done.close();
+    } finally {
+      await timed.close();
+    }
+  });
+});
