@@ -2,13 +2,14 @@
 import { ApiKey, ErrorCode } from "@samsa/protocol";
 import { defineHandler } from "../context.ts";
 import { Operation } from "../security/acl.ts";
-import { allowedOnTransactionalId } from "../security/acl-authorizer.ts";
+import { allowedOnTopic, allowedOnTransactionalId } from "../security/acl-authorizer.ts";
 
 export const describeTransactionsHandler = defineHandler({
   apiKey: ApiKey.DescribeTransactions,
   versions: { min: 0, max: 0 },
   handle(context, request) {
-    // DESCRIBE on each transactional id (security/acl-authorizer.ts); a refused one is answered empty.
+    // DESCRIBE on each transactional id (security/acl-authorizer.ts); a refused one is answered
+    // empty. As in Kafka, a described transaction lists only the topics the principal may DESCRIBE.
     const described = context.broker.transactionCoordinator.describe(request.transactionalIds).map((d) =>
       allowedOnTransactionalId(context, Operation.DESCRIBE, d.transactionalId)
         ? d
@@ -33,7 +34,9 @@ export const describeTransactionsHandler = defineHandler({
         transactionStartTimeMs: BigInt(d.startTimestampMs),
         producerId: d.producerId,
         producerEpoch: d.producerEpoch,
-        topics: d.topics.map((t) => ({ topic: t.topic, partitions: [...t.partitions] })),
+        topics: d.topics
+          .filter((t) => allowedOnTopic(context, Operation.DESCRIBE, t.topic))
+          .map((t) => ({ topic: t.topic, partitions: [...t.partitions] })),
       })),
     });
   },

@@ -47,27 +47,51 @@ export const metadataHandler = defineHandler({
           topics.push(describeTopic(context, t, includeOperations));
       }
     } else {
+      // Kafka's answer order: unknown topic ids, the topics described, those refused CREATE, then
+      // those refused DESCRIBE; each topic (name or id) once.
+      const unknownIds: Input<MetadataResponseTopic>[] = [];
+      const createDenied: Input<MetadataResponseTopic>[] = [];
+      const describeDenied: Input<MetadataResponseTopic>[] = [];
+      const seen = new Set<string>();
       for (const wanted of request.topics ?? []) {
+        const key = wanted.name === null ? `id:${wanted.topicId}` : `name:${wanted.name}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
         if (wanted.name === null) {
           const byId = wanted.topicId === zeroUuid ? undefined : topicById(broker, wanted.topicId);
-          topics.push(
-            byId === undefined
-              ? { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: wanted.topicId, partitions: [] }
-              : !allowedOnTopic(context, Operation.DESCRIBE, byId.name)
-                ? { errorCode: denied, name: null, topicId: wanted.topicId, partitions: [] }
-                : describeTopic(context, byId, includeOperations),
-          );
+          if (byId === undefined) {
+            unknownIds.push({
+              errorCode: ErrorCode.UNKNOWN_TOPIC_ID,
+              name: null,
+              topicId: wanted.topicId,
+              partitions: [],
+            });
+          } else if (!allowedOnTopic(context, Operation.DESCRIBE, byId.name)) {
+            describeDenied.push({ errorCode: denied, name: null, topicId: wanted.topicId, partitions: [] });
+          } else topics.push(describeTopic(context, byId, includeOperations));
           continue;
         }
         // Kafka's order of checks: DESCRIBE on the topic, then CREATE (cluster or topic) to auto-create it.
-        const mayCreate =
-          allowedOnCluster(context, Operation.CREATE) || allowedOnTopic(context, Operation.CREATE, wanted.name);
+        if (!allowedOnTopic(context, Operation.DESCRIBE, wanted.name)) {
+          describeDenied.push({ errorCode: denied, name: wanted.name, topicId: zeroUuid, partitions: [] });
+          continue;
+        }
         const creating =
           request.allowAutoTopicCreation &&
           broker.config.autoCreateTopics &&
           broker.logs.topic(wanted.name) === undefined;
-        if (!allowedOnTopic(context, Operation.DESCRIBE, wanted.name) || (creating && !mayCreate)) {
-          topics.push({ errorCode: denied, name: wanted.name, topicId: zeroUuid, partitions: [] });
+        if (
+          creating &&
+          !allowedOnCluster(context, Operation.CREATE) &&
+          !allowedOnTopic(context, Operation.CREATE, wanted.name)
+        ) {
+          createDenied.push({
+            errorCode: denied,
+            name: wanted.name,
+            topicId: zeroUuid,
+            isInternal: isInternalTopic(wanted.name),
+            partitions: [],
+          });
           continue;
         }
         const found = await topicOrCreate(broker, wanted.name, request.allowAutoTopicCreation);
@@ -77,6 +101,8 @@ export const metadataHandler = defineHandler({
             : { errorCode: found.errorCode, name: wanted.name, topicId: zeroUuid, partitions: [] },
         );
       }
+      topics.unshift(...unknownIds);
+      topics.push(...createDenied, ...describeDenied);
     }
     return {
       throttleTimeMs: 0,

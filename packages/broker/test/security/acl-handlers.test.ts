@@ -203,6 +203,80 @@ describe("ACL APIs and checks", () => {
     }
   });
 
+  test("Metadata answers in Kafka's order, each topic once; DescribeTransactions lists only describable topics", async () => {
+    const admin = await connect("PLAINTEXT");
+    const alice = await connect("SASL_PLAINTEXT");
+    try {
+      const [visible, hidden, missing] = ["visible", "hidden", "missing"].map((n) => `acl-md-${n}-${process.pid}`);
+      for (const name of [visible, hidden]) {
+        await admin.send(ApiKey.CreateTopics, 7, {
+          topics: [{ name: name ?? "", numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+          timeoutMs: 5000,
+          validateOnly: false,
+        });
+      }
+      const txn = `acl-md-txn-${process.pid}`;
+      const granted = await admin.send(ApiKey.CreateAcls, 3, {
+        creations: [
+          binding(ResourceType.TOPIC, visible ?? "", Operation.DESCRIBE),
+          binding(ResourceType.TOPIC, missing ?? "", Operation.DESCRIBE),
+          binding(ResourceType.TRANSACTIONAL_ID, txn, Operation.DESCRIBE),
+        ],
+      });
+      assert.deepEqual(
+        granted.results.map((r) => r.errorCode),
+        [0, 0, 0],
+      );
+      // Refused DESCRIBE, refused CREATE (it does not exist), allowed, and a repeat.
+      const metadata = await alice.send(ApiKey.Metadata, 12, {
+        topics: [hidden, missing, visible, visible].map((name) => ({
+          name: name ?? "",
+          topicId: "00000000-0000-0000-0000-000000000000",
+        })),
+        allowAutoTopicCreation: true,
+      });
+      assert.deepEqual(
+        metadata.topics.map((t) => [t.name, t.errorCode]),
+        [
+          [visible, 0],
+          [missing, ErrorCode.TOPIC_AUTHORIZATION_FAILED],
+          [hidden, ErrorCode.TOPIC_AUTHORIZATION_FAILED],
+        ],
+      );
+
+      // A transaction over both topics, begun by the super user; alice may describe it and one topic.
+      const init = await admin.send(ApiKey.InitProducerId, 4, {
+        transactionalId: txn,
+        transactionTimeoutMs: 60_000,
+        producerId: -1n,
+        producerEpoch: -1,
+      });
+      assert.equal(init.errorCode, 0);
+      const added = await admin.send(ApiKey.AddPartitionsToTxn, 3, {
+        transactions: [],
+        v3AndBelowTransactionalId: txn,
+        v3AndBelowProducerId: init.producerId,
+        v3AndBelowProducerEpoch: init.producerEpoch,
+        v3AndBelowTopics: [visible, hidden].map((name) => ({ name: name ?? "", partitions: [0] })),
+      });
+      assert.deepEqual(
+        added.resultsByTopicV3AndBelow.flatMap((t) => t.resultsByPartition.map((p) => p.partitionErrorCode)),
+        [0, 0],
+      );
+      const described = async (client: WireClient) =>
+        (await client.send(ApiKey.DescribeTransactions, 0, { transactionalIds: [txn] })).transactionStates.map((t) => [
+          t.errorCode,
+          t.transactionState,
+          t.topics.map((topic) => topic.topic).sort(),
+        ]);
+      assert.deepEqual(await described(admin), [[0, "Ongoing", [hidden, visible].sort()]]);
+      assert.deepEqual(await described(alice), [[0, "Ongoing", [visible]]]);
+    } finally {
+      admin.close();
+      alice.close();
+    }
+  });
+
   test("without an authorizer the ACL APIs answer SECURITY_DISABLED and nothing is refused", async () => {
     await broker.close();
     broker = await start({ "authorizer.class.name": "" });
