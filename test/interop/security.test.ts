@@ -4,6 +4,8 @@
 // PLAINTEXT bootstrap listener. kcat (librdkafka), Kafka's Java tools and confluent-kafka-python
 // log in, produce and consume; a wrong password or a missing certificate fails for each;
 // kafka-configs adds, describes and deletes SCRAM credentials. Certificates are made with openssl.
+// librdkafka does SCRAM only from 2.6.1 on (see below): kcat and confluent-kafka-python do it on the
+// librdkafka bundled with confluent-kafka's PyPI wheel (scripts/librdkafka.sh installs it).
 import assert from "node:assert/strict";
 import { pbkdf2Sync, randomBytes } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
@@ -12,10 +14,12 @@ import { after, before, describe, test } from "node:test";
 import { ApiKey } from "@samsa/protocol";
 import { generateTestCertificates, opensslMissing, uniqueName, WireClient } from "@samsa/testkit";
 import type { TestCertificates } from "@samsa/testkit";
+import type { RunResult } from "./support.ts";
 import {
   kafkaTool,
   kafkaToolOk,
   kafkaToolsMissing,
+  modernLibrdkafka,
   pythonModuleMissing,
   run,
   runOk,
@@ -36,6 +40,28 @@ const scramJaas = "org.apache.kafka.common.security.scram.ScramLoginModule requi
 const kcat = which("kcat") ?? which("kafkacat");
 const javaMissing = kafkaToolsMissing();
 const pythonMissing = pythonModuleMissing("confluent_kafka", "python3-confluent-kafka");
+const modern = modernLibrdkafka();
+const modernMissing = typeof modern === "string" ? modern : undefined;
+const scramMechanisms = ["SCRAM-SHA-256", "SCRAM-SHA-512"] as const;
+const scramDenied = (mechanism: string): string =>
+  `Authentication failed during authentication due to invalid credentials with SASL mechanism ${mechanism}`;
+
+/** The first librdkafka version whose SCRAM client-final message carries the nonce exactly once. */
+const scramFixed = [2, 6, 1] as const;
+function librdkafkaAtLeast(version: string, wanted: readonly number[]): boolean {
+  const parts = version.split(/[.-]/).map((p) => Number.parseInt(p, 10));
+  for (const [i, want] of wanted.entries()) {
+    const have = parts[i] ?? 0;
+    if (Number.isNaN(have) || have !== want) return !Number.isNaN(have) && have > want;
+  }
+  return true;
+}
+/** The librdkafka version `kcat -V` reports, and whether it has SCRAM built in. */
+function kcatLibrdkafka(version: RunResult): { version: string; scram: boolean } {
+  const found = /librdkafka (\d+\.\d+\.\d+)\S* builtin\.features=(\S+)/.exec(version.stdout);
+  assert.ok(found !== null, `unexpected kcat -V output:\n${version.stdout}`);
+  return { version: found[1] ?? "", scram: (found[2] ?? "").split(",").includes("sasl_scram") };
+}
 
 describe("authentication: SASL_SSL (PLAIN, SCRAM) and mTLS with real clients", { skip: skipAll }, () => {
   const target = useTarget({
@@ -90,23 +116,86 @@ describe("authentication: SASL_SSL (PLAIN, SCRAM) and mTLS with real clients", {
     if (certs !== undefined) rmSync(certs.dir, { recursive: true, force: true });
   });
 
-  // librdkafka 2.0 (kcat, confluent-kafka-python here) repeats its nonce in SCRAM's final message,
-  // which Kafka 4 and Samsa refuse (RFC 5802 wants the combined nonce exactly): these clients log
-  // in with PLAIN; SCRAM is exercised with the Java client.
+  const kcatSaslArgs = (mechanism: string, user: string, password: string): string[] => [
+    "-X",
+    "security.protocol=SASL_SSL",
+    "-X",
+    `sasl.mechanisms=${mechanism}`,
+    "-X",
+    `sasl.username=${user}`,
+    "-X",
+    `sasl.password=${password}`,
+    "-X",
+    `ssl.ca.location=${file("caCert")}`,
+  ];
+
+  // Produces one message with confluent-kafka-python and reads it back; on an authentication error
+  // (reported through error_cb while flushing) prints it and stops. Either answer names the
+  // librdkafka the client runs on.
+  const pythonScript = `
+import json, sys
+from confluent_kafka import Consumer, KafkaError, Producer, libversion
+req = json.load(sys.stdin)
+errors = []
+def on_error(err):
+    errors.append(err)
+conf = dict(req["conf"], **{"bootstrap.servers": req["bootstrap"], "error_cb": on_error})
+producer = Producer(conf)
+producer.produce(req["topic"], req["value"].encode())
+for _ in range(30):
+    remaining = producer.flush(0.5)
+    auth = [e for e in errors if e.code() == KafkaError._AUTHENTICATION]
+    if auth or not remaining:
+        break
+if auth or remaining:
+    print(json.dumps({"error": str(auth[0]) if auth else "not delivered", "auth": bool(auth), "librdkafka": libversion()[0]}))
+    sys.exit(0)
+consumer = Consumer(dict(conf, **{"group.id": req["topic"], "auto.offset.reset": "earliest"}))
+consumer.subscribe([req["topic"]])
+value = None
+for _ in range(60):
+    msg = consumer.poll(0.5)
+    if msg is not None and msg.error() is None:
+        value = msg.value().decode()
+        break
+consumer.close()
+print(json.dumps({"value": value, "librdkafka": libversion()[0]}))
+`;
+  interface PythonAnswer {
+    value?: string | null;
+    error?: string;
+    auth?: boolean;
+    librdkafka: string;
+  }
+  async function python(
+    conf: Record<string, string>,
+    bootstrap: string,
+    interpreter: string = systemPython,
+  ): Promise<PythonAnswer> {
+    const topic = uniqueName("sec-python");
+    const result = await runOk(interpreter, ["-c", pythonScript], {
+      input: JSON.stringify({ conf, bootstrap, topic, value: `hello ${topic}` }),
+      timeoutMs: 90_000,
+    });
+    const answer = JSON.parse(result.stdout.trim().split("\n").pop() ?? "{}") as PythonAnswer;
+    if (answer.value !== undefined) assert.equal(answer.value, `hello ${topic}`);
+    return answer;
+  }
+  const pythonSaslConf = (mechanism: string, user: string, password: string): Record<string, string> => ({
+    "security.protocol": "SASL_SSL",
+    "sasl.mechanisms": mechanism,
+    "sasl.username": user,
+    "sasl.password": password,
+    "ssl.ca.location": file("caCert"),
+  });
+
+  // librdkafka before 2.6.1 (Debian's 2.0.2: /usr/bin/kcat, python3-confluent-kafka) sends the
+  // client nonce twice in SCRAM's client-final message, which Kafka 4 and Samsa refuse (RFC 5802
+  // wants exactly the combined nonce): these log in with PLAIN, and SCRAM runs on the librdkafka
+  // of confluent-kafka's PyPI wheel (the describes after this one), and with the Java client.
   describe("kcat (librdkafka)", { skip: kcat === undefined ? "kcat is not installed" : false }, () => {
     const bin = kcat ?? "kcat";
-    const plainArgs = (password: string): string[] => [
-      "-X",
-      "security.protocol=SASL_SSL",
-      "-X",
-      "sasl.mechanisms=PLAIN",
-      "-X",
-      `sasl.username=${plainUser.name}`,
-      "-X",
-      `sasl.password=${password}`,
-      "-X",
-      `ssl.ca.location=${file("caCert")}`,
-    ];
+    const plainArgs = (password: string): string[] => kcatSaslArgs("PLAIN", plainUser.name, password);
 
     test("SASL_SSL + PLAIN: produce and consume; a wrong password fails", async () => {
       const topic = uniqueName("sec-kcat");
@@ -117,6 +206,18 @@ describe("authentication: SASL_SSL (PLAIN, SCRAM) and mTLS with real clients", {
       const denied = await run(bin, ["-b", saslSsl(), ...plainArgs(wrongPassword), "-L", "-m", "5"]);
       assert.notEqual(denied.code, 0);
       assert.match(denied.stderr, /Authentication failed: Invalid username or password/);
+    });
+
+    test("librdkafka < 2.6.1 (Debian's) fails SCRAM authentication", async (t) => {
+      const { version } = kcatLibrdkafka(await runOk(bin, ["-V"]));
+      if (librdkafkaAtLeast(version, scramFixed)) {
+        t.skip(`kcat runs on librdkafka ${version}, which does SCRAM right`);
+        return;
+      }
+      const args = ["-b", saslSsl(), ...kcatSaslArgs("SCRAM-SHA-256", scramUser.name, scramUser.password)];
+      const denied = await run(bin, [...args, "-L", "-m", "5"]);
+      assert.notEqual(denied.code, 0);
+      assert.ok(denied.stderr.includes(scramDenied("SCRAM-SHA-256")), denied.stderr);
     });
 
     test("mTLS: a trusted client certificate connects; none is refused", async () => {
@@ -248,57 +349,7 @@ describe("authentication: SASL_SSL (PLAIN, SCRAM) and mTLS with real clients", {
   });
 
   describe("confluent-kafka-python", { skip: pythonMissing ?? false }, () => {
-    // Produces one message and reads it back; on an authentication error prints it and stops.
-    const script = `
-import json, sys
-from confluent_kafka import Consumer, KafkaError, Producer
-req = json.load(sys.stdin)
-errors = []
-def on_error(err):
-    errors.append(err)
-conf = dict(req["conf"], **{"bootstrap.servers": req["bootstrap"], "error_cb": on_error})
-producer = Producer(conf)
-producer.produce(req["topic"], req["value"].encode())
-remaining = producer.flush(15)
-auth = [e for e in errors if e.code() == KafkaError._AUTHENTICATION]
-if auth or remaining:
-    print(json.dumps({"error": str(auth[0]) if auth else "not delivered", "auth": bool(auth)}))
-    sys.exit(0)
-consumer = Consumer(dict(conf, **{"group.id": req["topic"], "auto.offset.reset": "earliest"}))
-consumer.subscribe([req["topic"]])
-value = None
-for _ in range(60):
-    msg = consumer.poll(0.5)
-    if msg is not None and msg.error() is None:
-        value = msg.value().decode()
-        break
-consumer.close()
-print(json.dumps({"value": value}))
-`;
-    async function python(
-      conf: Record<string, string>,
-      bootstrap: string,
-    ): Promise<{ value?: string; error?: string; auth?: boolean }> {
-      const topic = uniqueName("sec-python");
-      const result = await runOk(systemPython, ["-c", script], {
-        input: JSON.stringify({ conf, bootstrap, topic, value: `hello ${topic}` }),
-        timeoutMs: 90_000,
-      });
-      const answer = JSON.parse(result.stdout.trim().split("\n").pop() ?? "{}") as {
-        value?: string;
-        error?: string;
-        auth?: boolean;
-      };
-      if (answer.value !== undefined) assert.equal(answer.value, `hello ${topic}`);
-      return answer;
-    }
-    const plainConf = (password: string): Record<string, string> => ({
-      "security.protocol": "SASL_SSL",
-      "sasl.mechanisms": "PLAIN",
-      "sasl.username": plainUser.name,
-      "sasl.password": password,
-      "ssl.ca.location": file("caCert"),
-    });
+    const plainConf = (password: string): Record<string, string> => pythonSaslConf("PLAIN", plainUser.name, password);
 
     test("SASL_SSL + PLAIN produces and consumes; a wrong password is an authentication error", async () => {
       const ok = await python(plainConf(plainUser.password), saslSsl());
@@ -320,6 +371,52 @@ print(json.dumps({"value": value}))
       );
       assert.ok(ok.value !== undefined && ok.value !== null, JSON.stringify(ok));
     });
+  });
+
+  // SCRAM with librdkafka: kcat and confluent-kafka-python on the librdkafka bundled with
+  // confluent-kafka's PyPI wheel (scripts/librdkafka.sh), each first shown to really run on it.
+  describe(
+    "kcat on a modern librdkafka: SCRAM",
+    { skip: kcat === undefined ? "kcat is not installed" : (modernMissing ?? false) },
+    () => {
+      const bin = kcat ?? "kcat";
+      const env = { LD_LIBRARY_PATH: typeof modern === "string" ? "" : modern.libDir };
+
+      before(async () => {
+        const { version, scram } = kcatLibrdkafka(await runOk(bin, ["-V"], { env }));
+        assert.ok(librdkafkaAtLeast(version, scramFixed), `kcat runs on librdkafka ${version}, not >= 2.6.1`);
+        assert.ok(scram, `kcat's librdkafka ${version} has no sasl_scram`);
+      });
+
+      for (const mechanism of scramMechanisms) {
+        test(`SASL_SSL + ${mechanism}: produce and consume; a wrong password fails`, async () => {
+          const topic = uniqueName("sec-kcat-scram");
+          const args = ["-b", saslSsl(), ...kcatSaslArgs(mechanism, scramUser.name, scramUser.password)];
+          await runOk(bin, [...args, "-P", "-t", topic], { input: "one\ntwo\nthree\n", env });
+          const consumed = await runOk(bin, [...args, "-C", "-t", topic, "-o", "beginning", "-c", "3", "-e"], { env });
+          assert.deepEqual(consumed.stdout.trim().split("\n"), ["one", "two", "three"]);
+          const wrong = ["-b", saslSsl(), ...kcatSaslArgs(mechanism, scramUser.name, wrongPassword)];
+          const denied = await run(bin, [...wrong, "-L", "-m", "5"], { env });
+          assert.notEqual(denied.code, 0);
+          assert.ok(denied.stderr.includes(scramDenied(mechanism)), denied.stderr);
+        });
+      }
+    },
+  );
+
+  describe("confluent-kafka-python on a modern librdkafka: SCRAM", { skip: modernMissing ?? false }, () => {
+    const interpreter = typeof modern === "string" ? "" : modern.python;
+
+    for (const mechanism of scramMechanisms) {
+      test(`SASL_SSL + ${mechanism} produces and consumes; a wrong password is an authentication error`, async () => {
+        const ok = await python(pythonSaslConf(mechanism, scramUser.name, scramUser.password), saslSsl(), interpreter);
+        assert.ok(librdkafkaAtLeast(ok.librdkafka, scramFixed), `runs on librdkafka ${ok.librdkafka}`);
+        assert.ok(ok.value !== undefined && ok.value !== null, JSON.stringify(ok));
+        const denied = await python(pythonSaslConf(mechanism, scramUser.name, wrongPassword), saslSsl(), interpreter);
+        assert.equal(denied.auth, true, JSON.stringify(denied));
+        assert.ok(denied.error?.includes(scramDenied(mechanism)), JSON.stringify(denied));
+      });
+    }
   });
 
   // Last (tests run in order): the broker's output after every login above, failed or not.

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before } from "node:test";
@@ -140,6 +140,30 @@ export function pythonCan(code: string): boolean {
 export function pythonModuleMissing(module: string, aptPackage: string): string | undefined {
   if (pythonCan(`import ${module}`)) return undefined;
   return `${module} is not importable by ${systemPython} (apt-get install ${aptPackage}; .ci/run installs it)`;
+}
+
+/** A modern librdkafka: confluent-kafka-python from PyPI in a venv, its bundled librdkafka in libDir. */
+export interface ModernLibrdkafka {
+  /** The venv's interpreter, with confluent_kafka importable. */
+  readonly python: string;
+  /** Holds librdkafka.so.1: LD_LIBRARY_PATH for kcat. */
+  readonly libDir: string;
+  /** The confluent-kafka version installed. */
+  readonly version: string;
+}
+
+/**
+ * The install of scripts/librdkafka.sh (its `home`, so the cache dir and version come from the same
+ * SAMSA_CACHE_DIR / SAMSA_CONFLUENT_KAFKA_VERSION logic), or why there is none.
+ */
+export function modernLibrdkafka(): ModernLibrdkafka | string {
+  const home = spawnSync("bash", [join(repoRoot, "scripts/librdkafka.sh"), "home"], { encoding: "utf8" }).stdout.trim();
+  const python = join(home, "bin/python");
+  const libDir = join(home, "lib");
+  const marker = join(home, ".installed");
+  if (home === "" || !existsSync(marker) || !existsSync(python) || !existsSync(join(libDir, "librdkafka.so.1")))
+    return `confluent-kafka is not installed in ${home} (run: bash scripts/librdkafka.sh install; .ci/run does)`;
+  return { python, libDir, version: readFileSync(marker, "utf8").trim() };
 }
 
 export interface SampleRecord {

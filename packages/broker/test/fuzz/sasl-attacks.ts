@@ -220,11 +220,12 @@ export function saslAttackGenerator(
     const sent: Uint8Array[] = [];
     const roll = int(100);
     const mechanism = pick(mechanisms);
+    const handshakeVersion: 0 | 1 = random() < 0.3 ? 0 : 1;
     const base = {
       mechanism,
       user: fuzzUser.name,
       password: fuzzUser.password,
-      handshakeVersion: random() < 0.3 ? 0 : 1,
+      handshakeVersion,
       authenticateVersion: int(3),
       apiVersionsFirst: random() < 0.5,
       timeoutMs,
