@@ -1,9 +1,11 @@
 // Client quotas set and read with Kafka's own kafka-configs (AlterClientQuotas and
 // DescribeClientQuotas through the Java admin client), against Samsa and Apache Kafka alike:
-// user, client-id, (user, client-id) and default entities; adding, describing, deleting.
+// user, client-id, (user, client-id) and default entities; adding, describing, deleting; and a
+// request_percentage quota throttling a client's requests (at most one quota window) on both.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { uniqueName } from "@samsa/testkit";
+import { ApiKey } from "@samsa/protocol";
+import { uniqueName, WireClient } from "@samsa/testkit";
 import { kafkaToolOk, kafkaToolsMissing, useTarget } from "./support.ts";
 
 const skip = kafkaToolsMissing() ?? false;
@@ -11,7 +13,7 @@ const skip = kafkaToolsMissing() ?? false;
 /** The `key=value` quota pairs in kafka-configs --describe output, values as numbers. */
 function quotas(stdout: string): Map<string, number> {
   const found = new Map<string, number>();
-  for (const m of stdout.matchAll(/\b(producer_byte_rate|consumer_byte_rate)=([0-9.]+)/g)) {
+  for (const m of stdout.matchAll(/\b(producer_byte_rate|consumer_byte_rate|request_percentage)=([0-9.]+)/g)) {
     if (m[1] !== undefined) found.set(m[1], Number(m[2]));
   }
   return found;
@@ -56,5 +58,31 @@ describe("client quotas with kafka-configs", { skip }, () => {
     assert.deepEqual(quotas((await configs(["--describe", ...userEntity])).stdout), new Map());
     assert.deepEqual(quotas((await configs(["--describe", ...defaultClients])).stdout), new Map());
     assert.equal(quotas((await configs(["--describe", ...pairEntity])).stdout).get("producer_byte_rate"), 4096);
+  });
+
+  test("request_percentage throttles a client's requests, by at most one quota window", async () => {
+    const client = uniqueName("busy");
+    const entity = ["--entity-type", "clients", "--entity-name", client];
+    // 0.001 % of a thread: 10 µs of request processing per second, less than one request takes.
+    await configs(["--alter", "--add-config", "request_percentage=0.001", ...entity]);
+    assert.deepEqual(
+      quotas((await configs(["--describe", ...entity])).stdout),
+      new Map([["request_percentage", 0.001]]),
+    );
+    const busy = await WireClient.connect(target().bootstrap, { clientId: client });
+    try {
+      // Kafka applies a quota change asynchronously: send until a response is throttled.
+      let throttleMs = 0;
+      const deadline = Date.now() + 20_000;
+      while (throttleMs === 0 && Date.now() < deadline) {
+        throttleMs = (await busy.send(ApiKey.Metadata, 12, { topics: [], allowAutoTopicCreation: false }))
+          .throttleTimeMs;
+      }
+      assert.ok(throttleMs > 0, "no response was throttled within 20 s");
+      assert.ok(throttleMs <= 1000, `throttle ${throttleMs} ms exceeds the 1 s quota window`);
+    } finally {
+      busy.close();
+      await configs(["--alter", "--delete-config", "request_percentage", ...entity]);
+    }
   });
 });

@@ -22,6 +22,7 @@ import type { ApiKey as ApiKeyType } from "@samsa/protocol";
 import type { BrokerState, RequestContext } from "./context.ts";
 import { noResponse } from "./context.ts";
 import { handlerFor, supportedVersions } from "./handlers/index.ts";
+import { quotaIdentity } from "./quotas/client-quotas.ts";
 import type { RegisteredApi } from "./handlers/index.ts";
 import type { ScramCredentialStore } from "./security/credential-store.ts";
 import type { ListenerConfig } from "./security/listeners.ts";
@@ -202,13 +203,26 @@ class Connection {
           throttle.ms = Math.max(throttle.ms, ms);
         },
       };
-      response = handler.run(context, body).then((result) => {
+      const running = handler.run(context, body);
+      // The request's own event-loop time: decoding and the handler's synchronous start, where
+      // Samsa does a request's work (appends, validation); awaited I/O is not the client's cost.
+      const syncNs = Number(process.hrtime.bigint() - startedNs);
+      response = running.then((result) => {
         if (result === noResponse) return undefined;
+        const requestThrottleMs = this.recordRequestTime(context, syncNs);
+        let answer = result;
+        if (requestThrottleMs > 0) {
+          // request_percentage (quotas/client-quotas.ts): the larger throttle time is answered.
+          throttle.ms = Math.max(throttle.ms, requestThrottleMs);
+          if (typeof result === "object" && result !== null && "throttleTimeMs" in result) {
+            answer = { ...result, throttleTimeMs: Math.max(Number(result.throttleTimeMs), requestThrottleMs) };
+          }
+        }
         return encodeResponseFrame({
           apiKey: apiKey as ApiKeyType,
           apiVersion,
           correlationId: header.correlationId,
-          body: result as never,
+          body: answer as never,
         });
       });
     }
@@ -236,6 +250,18 @@ class Connection {
         this.close("a request failed unexpectedly", "error");
       },
     );
+  }
+
+  /**
+   * Records a request's processing time against the client's request_percentage quota and returns
+   * the throttle time. As in Kafka, logins in progress and inter-broker APIs (WriteTxnMarkers) are
+   * exempt.
+   */
+  private recordRequestTime(context: RequestContext, nanos: number): number {
+    const quotas = this.broker.quotas;
+    if (!quotas.enabled("request_percentage") || !this.security.authenticated) return 0;
+    if (context.header.requestApiKey === ApiKey.WriteTxnMarkers) return 0;
+    return quotas.recordRequestTime(quotaIdentity(context), nanos);
   }
 
   /** Writes the responses that are ready, in request order. */

@@ -1,9 +1,9 @@
 // AlterClientQuotas: sets and removes (remove flag) client quotas for user, client-id and
 // (user, client-id) entities, default entities as null names. Each entry is checked on its own and
 // answered with its own error; the valid ones are applied together and made durable before the
-// answer (unless validateOnly). Samsa enforces producer_byte_rate and consumer_byte_rate only:
-// Kafka's other quota keys, and ip entities, are refused with INVALID_REQUEST rather than stored
-// and silently ignored.
+// answer (unless validateOnly). Samsa enforces producer_byte_rate, consumer_byte_rate and
+// request_percentage: Kafka's other quota keys, and ip entities, are refused with INVALID_REQUEST
+// rather than stored and silently ignored.
 import { ApiKey, ErrorCode } from "@samsa/protocol";
 import type { AlterClientQuotasRequestEntryData } from "@samsa/protocol";
 import { defineHandler } from "../context.ts";
@@ -13,7 +13,7 @@ import { isQuotaKey } from "../quotas/quota-store.ts";
 import type { QuotaEntity, QuotaKey } from "../quotas/quota-store.ts";
 
 /** Kafka's quota keys that Samsa does not enforce. */
-const unenforcedKeys = new Set(["request_percentage", "controller_mutation_rate", "connection_creation_rate"]);
+const unenforcedKeys = new Set(["controller_mutation_rate", "connection_creation_rate"]);
 
 type Change = { entity: QuotaEntity; key: QuotaKey; value: number | null };
 
@@ -46,7 +46,13 @@ function validate(entry: AlterClientQuotasRequestEntryData): { changes: Change[]
       changes.push({ entity, key: op.key, value: null });
       continue;
     }
-    if (!Number.isFinite(op.value) || Math.abs(op.value - Math.round(op.value)) > 1e-6 || op.value < 1) {
+    if (!Number.isFinite(op.value) || op.value <= 0) return { error: `Quota ${op.key} must be greater than 0` };
+    if (op.key === "request_percentage") {
+      // A percentage of one thread's time, fractional like Kafka's (a DOUBLE quota).
+      changes.push({ entity, key: op.key, value: op.value });
+      continue;
+    }
+    if (Math.abs(op.value - Math.round(op.value)) > 1e-6 || op.value < 1) {
       return { error: `${op.key} must be a positive whole number of bytes per second` };
     }
     changes.push({ entity, key: op.key, value: Math.round(op.value) });

@@ -191,16 +191,18 @@ export const fetchHandler = defineHandler({
       i += t.partitions.length;
       responses.push({ topic: first?.topic ?? t.topic, topicId: first?.topicId ?? t.topicId, partitions: parts });
     }
-    if (who !== undefined) {
-      // Over the quota, as Kafka does: the bytes are taken back and the answer is empty (the
-      // consumer fetches the same offsets again), with the throttle time; the connection is
-      // muted that long after it is sent.
-      const throttleTimeMs = broker.quotas.record("consumer_byte_rate", who, result.bytes);
-      if (throttleTimeMs > 0) {
-        broker.quotas.unrecord("consumer_byte_rate", who, result.bytes);
-        context.throttle?.(throttleTimeMs);
-        return { throttleTimeMs, errorCode: 0, sessionId: 0, responses: [] };
-      }
+    // Over the byte-rate or the request quota, as Kafka does: the bytes are taken back and the
+    // answer is empty (the consumer fetches the same offsets again), with the throttle time; the
+    // connection is muted that long after it is sent.
+    const requestThrottleMs = broker.quotas.enabled("request_percentage")
+      ? broker.quotas.requestThrottleMs(quotaIdentity(context))
+      : 0;
+    const bytesThrottleMs = who === undefined ? 0 : broker.quotas.record("consumer_byte_rate", who, result.bytes);
+    const throttleTimeMs = Math.max(requestThrottleMs, bytesThrottleMs);
+    if (throttleTimeMs > 0) {
+      if (who !== undefined) broker.quotas.unrecord("consumer_byte_rate", who, result.bytes);
+      context.throttle?.(throttleTimeMs);
+      return { throttleTimeMs, errorCode: 0, sessionId: 0, responses: [] };
     }
     return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses };
   },

@@ -1,13 +1,18 @@
-// Enforcement of produce and fetch byte-rate quotas: one sampled rate per quota entity in use
-// (rate.ts), fed by produce and fetch handlers, which get back how long the client must be held
-// off (throttle_time_ms). The network server then stops reading from the connection for that long,
-// after the response is sent (KIP-219). With no quota configured for a key every call returns at
-// once, before looking anything up.
+// Enforcement of client quotas: one sampled rate per quota entity in use (rate.ts). Produce and
+// fetch handlers feed the byte rates; the network server feeds request_percentage with the
+// event-loop time each request took (Kafka's request-handler thread time: a percentage of one
+// thread over the quota windows). Each record returns how long the client must be held off
+// (throttle_time_ms); the server stops reading from the connection for that long after the
+// response is sent (KIP-219). With no quota configured for a key every call returns at once,
+// before looking anything up.
 import type { Clock } from "../storage/log-config.ts";
 import type { RequestContext } from "../context.ts";
 import { SampledRate, throttleTimeMs } from "./rate.ts";
 import type { RateConfig } from "./rate.ts";
 import type { ClientQuotaStore, QuotaKey } from "./quota-store.ts";
+
+/** A nanosecond of processing as a percentage of one thread over one second. */
+const nanosToPercentSeconds = 100 / 1e9;
 
 /** Rates idle this long are dropped (Kafka expires its quota sensors after an hour). */
 const inactiveRateMs = 3_600_000;
@@ -49,6 +54,26 @@ export class ClientQuotas {
     const rate = this.rateFor(quota.sensorKey, now);
     rate.record(bytes, now);
     return throttleTimeMs(rate, quota.bound, now);
+  }
+
+  /**
+   * Records a request's processing time against the identity's request_percentage quota (as a
+   * percentage of one thread for a second: 1 ms is 0.1) and returns the throttle time, at most one
+   * quota window, as Kafka bounds it.
+   */
+  recordRequestTime(who: QuotaIdentity, nanos: number): number {
+    if (!this.store.has("request_percentage")) return 0;
+    return Math.min(this.record("request_percentage", who, nanos * nanosToPercentSeconds), this.rateConfig.windowMs);
+  }
+
+  /** The request_percentage throttle the identity is under now, without recording anything. */
+  requestThrottleMs(who: QuotaIdentity): number {
+    if (!this.store.has("request_percentage")) return 0;
+    const quota = this.store.resolve("request_percentage", who.user, who.clientId);
+    if (quota === undefined) return 0;
+    const rate = this.rates.get(quota.sensorKey);
+    if (rate === undefined) return 0;
+    return Math.min(throttleTimeMs(rate, quota.bound, this.clock.nowMs()), this.rateConfig.windowMs);
   }
 
   /** Takes back bytes recorded for a response that was then not sent with its data (a throttled fetch). */

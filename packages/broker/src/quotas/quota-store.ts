@@ -1,4 +1,4 @@
-// Client quotas as configured with AlterClientQuotas: byte-rate limits for users, client ids and
+// Client quotas as configured with AlterClientQuotas: byte-rate and request-time limits for users, client ids and
 // (user, client id) pairs, each name possibly the default entity (`<default>`, a null name in the
 // protocol). Which entity applies to a request follows Kafka's order, most specific first, per
 // quota key. Kept in one small file in the data directory, replaced atomically on every change, as
@@ -6,7 +6,7 @@
 import type { StorageBackend } from "../storage/backend.ts";
 
 /** The quota keys Samsa enforces. */
-export const quotaKeys = ["producer_byte_rate", "consumer_byte_rate"] as const;
+export const quotaKeys = ["producer_byte_rate", "consumer_byte_rate", "request_percentage"] as const;
 export type QuotaKey = (typeof quotaKeys)[number];
 
 export function isQuotaKey(key: string): key is QuotaKey {

@@ -147,14 +147,14 @@ describe("AlterClientQuotas and DescribeClientQuotas", () => {
       { errorCode: 0, errorMessage: null },
     ]);
     assert.deepEqual(await describe_([{ entityType: "user", matchType: MatchType.EXACT, match: user }], false), []);
-    const [refused] = await alter([entry({ user }, { request_percentage: 50 })], { validateOnly: true });
+    const [refused] = await alter([entry({ user }, { controller_mutation_rate: 50 })], { validateOnly: true });
     assert.equal(refused?.errorCode, ErrorCode.INVALID_REQUEST);
   });
 
   test("refuses invalid entries one by one, applying the valid ones", async () => {
     const user = uniqueName("r");
     const results = await alter([
-      entry({ user }, { request_percentage: 50 }),
+      entry({ user }, { controller_mutation_rate: 50 }),
       entry({ user }, { connection_creation_rate: 5 }),
       entry({ user }, { no_such_quota: 5 }),
       entry({ ip: "10.0.0.1" }, { connection_creation_rate: 5 }),
@@ -162,17 +162,19 @@ describe("AlterClientQuotas and DescribeClientQuotas", () => {
       entry({ user, group: "g" }, { producer_byte_rate: 5 }),
       entry({ user }, { producer_byte_rate: 0 }),
       entry({ user }, { producer_byte_rate: 10.5 }),
-      entry({ user }, { consumer_byte_rate: 300 }),
+      entry({ user }, { request_percentage: 0 }),
+      entry({ user }, { request_percentage: -5 }),
+      entry({ user }, { consumer_byte_rate: 300, request_percentage: 12.5 }),
     ]);
     assert.deepEqual(
       results.map((r) => r.errorCode),
-      [...Array<number>(8).fill(ErrorCode.INVALID_REQUEST), 0],
+      [...Array<number>(10).fill(ErrorCode.INVALID_REQUEST), 0],
     );
-    assert.ok(results.slice(0, 8).every((r) => r.errorMessage !== null));
+    assert.ok(results.slice(0, 10).every((r) => r.errorMessage !== null));
     assert.deepEqual(await describe_([{ entityType: "user", matchType: MatchType.EXACT, match: user }], true), [
-      `user=${user} consumer_byte_rate=300`,
+      `user=${user} consumer_byte_rate=300,request_percentage=12.5`,
     ]);
-    await alter([entry({ user }, { consumer_byte_rate: null })]);
+    await alter([entry({ user }, { consumer_byte_rate: null, request_percentage: null })]);
   });
 
   test("refuses malformed filters", async () => {
@@ -261,6 +263,52 @@ describe("quota enforcement", () => {
       slow.close();
       fast.close();
       await alter([entry({ "client-id": slowId }, { producer_byte_rate: null })]);
+    }
+  });
+
+  test("a client over its request_percentage is throttled (at most one window), its fetches answered empty; others are not", async () => {
+    const topic = uniqueName("quota-request");
+    const busyId = uniqueName("busy");
+    // 0.001 % of a thread: 10 µs of processing per second, less than one request takes.
+    assert.deepEqual(await alter([entry({ "client-id": busyId }, { request_percentage: 0.001 })]), [
+      { errorCode: 0, errorMessage: null },
+    ]);
+    await createTopic(topic);
+    const busy = await WireClient.connect(broker.bootstrap, { clientId: busyId });
+    const second = await WireClient.connect(broker.bootstrap, { clientId: busyId });
+    const other = await WireClient.connect(broker.bootstrap, { clientId: uniqueName("other") });
+    const metadata = async (client: WireClient): Promise<number> =>
+      (await client.send(ApiKey.Metadata, 12, { topics: [{ name: topic }], allowAutoTopicCreation: false }))
+        .throttleTimeMs;
+    try {
+      let throttleMs = 0;
+      for (let i = 0; i < 100 && throttleMs === 0; i++) throttleMs = await metadata(busy);
+      assert.ok(throttleMs > 0, "no throttle time within 100 requests");
+      assert.ok(throttleMs <= 1000, `throttle ${throttleMs} ms exceeds the 1 s quota window`);
+      // The same client id on another connection (not muted) is over the quota too: a fetch is
+      // answered empty with the throttle time, as Kafka answers it.
+      const fetched = await second.send(ApiKey.Fetch, 12, {
+        maxWaitMs: 0,
+        minBytes: 0,
+        maxBytes: 1 << 20,
+        sessionId: 0,
+        sessionEpoch: -1,
+        topics: [
+          {
+            topic,
+            topicId: "00000000-0000-0000-0000-000000000000",
+            partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }],
+          },
+        ],
+      });
+      assert.ok(fetched.throttleTimeMs > 0);
+      assert.deepEqual(fetched.responses, []);
+      for (let i = 0; i < 100; i++) assert.equal(await metadata(other), 0);
+    } finally {
+      busy.close();
+      second.close();
+      other.close();
+      await alter([entry({ "client-id": busyId }, { request_percentage: null })]);
     }
   });
 
