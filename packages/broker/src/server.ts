@@ -399,6 +399,8 @@ export async function startNetworkServer(options: {
   const { broker, listener } = options;
   const connections = new Set<Connection>();
   const perIp = new Map<string, number>();
+  /** Connections over their address's connection_creation_rate, waiting out the throttle time. */
+  const held = new Set<Socket>();
   const tls = listener.tls;
   const server: Server =
     tls === undefined
@@ -433,6 +435,25 @@ export async function startNetworkServer(options: {
       }
     }
     const ip = socket.remoteAddress ?? "unknown";
+    // connection_creation_rate for this address (KIP-612): over it, the connection is held
+    // unread and closed after the throttle time, as Kafka does, and not counted.
+    const throttleMs = broker.quotas.recordConnection(ip);
+    if (throttleMs > 0) {
+      broker.metrics.connectionsRejected++;
+      broker.logger.log("info", "connection throttled: connection_creation_rate", { client: ip, throttleMs });
+      socket.pause();
+      held.add(socket);
+      const timer = setTimeout(() => {
+        held.delete(socket);
+        socket.destroy();
+      }, throttleMs);
+      timer.unref();
+      socket.once("close", () => {
+        clearTimeout(timer);
+        held.delete(socket);
+      });
+      return;
+    }
     const count = perIp.get(ip) ?? 0;
     if (connections.size >= broker.config.connectionsMax || count >= broker.config.connectionsPerIpMax) {
       broker.metrics.connectionsRejected++;
@@ -498,6 +519,7 @@ export async function startNetworkServer(options: {
       clearInterval(sweeper);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const c of [...connections]) c.close("broker shutting down", "debug");
+      for (const socket of [...held]) socket.destroy();
       await closed;
     },
   };

@@ -1,7 +1,7 @@
 // DescribeClientQuotas: the configured client quotas (quotas/quota-store.ts) whose entity matches
 // the filter. Each component names an entity type and matches an exact name, the default entity,
 // or any entity of that type; a strict filter also wants the entity to have no other types.
-// kafka-configs --describe asks this for users and clients (alongside SCRAM credentials for users).
+// kafka-configs --describe asks this for users, clients (alongside SCRAM credentials for users) and ips.
 import { ApiKey, ErrorCode } from "@samsa/protocol";
 import { defineHandler } from "../context.ts";
 import { allowedOnCluster } from "../security/acl-authorizer.ts";
@@ -19,6 +19,7 @@ export function entityComponents(entity: QuotaEntity): Map<string, string | null
   const out = new Map<string, string | null>();
   if (entity.user !== undefined) out.set("user", entity.user);
   if (entity.clientId !== undefined) out.set("client-id", entity.clientId);
+  if (entity.ip !== undefined) out.set("ip", entity.ip);
   return out;
 }
 

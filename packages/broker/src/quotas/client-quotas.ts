@@ -5,6 +5,7 @@
 // (throttle_time_ms); the server stops reading from the connection for that long after the
 // response is sent (KIP-219). With no quota configured for a key every call returns at once,
 // before looking anything up.
+import { isIP } from "node:net";
 import type { Clock } from "../storage/log-config.ts";
 import type { RequestContext } from "../context.ts";
 import { SampledRate, throttleTimeMs } from "./rate.ts";
@@ -25,6 +26,21 @@ export interface QuotaIdentity {
 
 export function quotaIdentity(context: RequestContext): QuotaIdentity {
   return { user: context.security?.principal.name ?? "ANONYMOUS", clientId: context.header.clientId ?? "" };
+}
+
+/**
+ * An address as quotas name it: IPv4-mapped IPv6 addresses (a dual-stack listener's view of an
+ * IPv4 peer) as IPv4, IPv6 in its compressed lower-case form.
+ */
+export function canonicalIp(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped?.[1] !== undefined) return mapped[1];
+  if (isIP(address) !== 6) return address;
+  try {
+    return new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  } catch {
+    return address.toLowerCase();
+  }
 }
 
 export class ClientQuotas {
@@ -64,6 +80,23 @@ export class ClientQuotas {
   recordRequestTime(who: QuotaIdentity, nanos: number): number {
     if (!this.store.has("request_percentage")) return 0;
     return Math.min(this.record("request_percentage", who, nanos * nanosToPercentSeconds), this.rateConfig.windowMs);
+  }
+
+  /**
+   * Records a new connection from `ip` against its connection_creation_rate (KIP-612) and returns
+   * how long to hold it before closing it when over the quota (at most one quota window); a
+   * refused connection is taken back out of the rate, as in Kafka.
+   */
+  recordConnection(address: string): number {
+    if (!this.store.has("connection_creation_rate")) return 0;
+    const quota = this.store.resolveIp(canonicalIp(address));
+    if (quota === undefined) return 0;
+    const now = this.clock.nowMs();
+    const rate = this.rateFor(quota.sensorKey, now);
+    rate.record(1, now);
+    const throttleMs = Math.min(throttleTimeMs(rate, quota.bound, now), this.rateConfig.windowMs);
+    if (throttleMs > 0) rate.record(-1, now);
+    return throttleMs;
   }
 
   /** The request_percentage throttle the identity is under now, without recording anything. */

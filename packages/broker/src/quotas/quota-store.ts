@@ -6,7 +6,12 @@
 import type { StorageBackend } from "../storage/backend.ts";
 
 /** The quota keys Samsa enforces. */
-export const quotaKeys = ["producer_byte_rate", "consumer_byte_rate", "request_percentage"] as const;
+export const quotaKeys = [
+  "producer_byte_rate",
+  "consumer_byte_rate",
+  "request_percentage",
+  "connection_creation_rate",
+] as const;
 export type QuotaKey = (typeof quotaKeys)[number];
 
 export function isQuotaKey(key: string): key is QuotaKey {
@@ -20,6 +25,8 @@ export function isQuotaKey(key: string): key is QuotaKey {
 export interface QuotaEntity {
   readonly user?: string | null;
   readonly clientId?: string | null;
+  /** An IP address (connection_creation_rate only), never combined with user or client id. */
+  readonly ip?: string | null;
 }
 
 export interface QuotaEntry {
@@ -39,10 +46,8 @@ export class QuotaStoreError extends Error {
 }
 
 export function entityKey(entity: QuotaEntity): string {
-  return JSON.stringify([
-    entity.user === undefined ? 0 : entity.user,
-    entity.clientId === undefined ? 0 : entity.clientId,
-  ]);
+  const parts = [entity.user === undefined ? 0 : entity.user, entity.clientId === undefined ? 0 : entity.clientId];
+  return JSON.stringify(entity.ip === undefined ? parts : [...parts, entity.ip]);
 }
 
 /** Kafka's order, most specific first: the (user, client id) level, then user, then client id. */
@@ -62,6 +67,7 @@ function candidates(user: string, clientId: string): QuotaEntity[] {
 interface StoredEntry {
   user?: string | null;
   clientId?: string | null;
+  ip?: string | null;
   quotas: Record<string, number>;
 }
 
@@ -95,12 +101,19 @@ export class ClientQuotaStore {
     if (!Array.isArray(list)) throw new QuotaStoreError(`${path} is corrupt`);
     for (const raw of list as StoredEntry[]) {
       const okName = (n: unknown): boolean => n === undefined || n === null || typeof n === "string";
-      if (typeof raw !== "object" || !okName(raw.user) || !okName(raw.clientId) || typeof raw.quotas !== "object") {
+      if (
+        typeof raw !== "object" ||
+        !okName(raw.user) ||
+        !okName(raw.clientId) ||
+        !okName(raw.ip) ||
+        typeof raw.quotas !== "object"
+      ) {
         throw new QuotaStoreError(`${path} is corrupt`);
       }
       const entity: QuotaEntity = {
         ...(raw.user === undefined ? {} : { user: raw.user }),
         ...(raw.clientId === undefined ? {} : { clientId: raw.clientId }),
+        ...(raw.ip === undefined ? {} : { ip: raw.ip }),
       };
       for (const [key, value] of Object.entries(raw.quotas)) {
         if (isQuotaKey(key) && typeof value === "number") store.set(entity, key, value);
@@ -132,6 +145,17 @@ export class ClientQuotaStore {
     if (this.resolved.size > 10_000) this.resolved.clear();
     this.resolved.set(cacheKey, found);
     return found ?? undefined;
+  }
+
+  /** The connection_creation_rate for connections from `ip` (its own entity, else the default ip). */
+  resolveIp(ip: string): ResolvedQuota | undefined {
+    const key = "connection_creation_rate";
+    if (!this.has(key)) return undefined;
+    for (const entity of [{ ip }, { ip: null }]) {
+      const bound = this.entries.get(entityKey(entity))?.values.get(key);
+      if (bound !== undefined) return { bound, sensorKey: JSON.stringify([key, ip]) };
+    }
+    return undefined;
   }
 
   /** Every entity with at least one quota. */
@@ -179,6 +203,7 @@ export class ClientQuotaStore {
     const entries: StoredEntry[] = [...this.entries.values()].map((e) => ({
       ...(e.entity.user === undefined ? {} : { user: e.entity.user }),
       ...(e.entity.clientId === undefined ? {} : { clientId: e.entity.clientId }),
+      ...(e.entity.ip === undefined ? {} : { ip: e.entity.ip }),
       quotas: Object.fromEntries(e.values),
     }));
     return new TextEncoder().encode(JSON.stringify({ version: 1, entries }) + "\n");

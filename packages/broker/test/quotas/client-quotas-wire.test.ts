@@ -5,7 +5,8 @@
 // and an over-quota fetch comes back empty with a throttle time, its data served after.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ApiKey, encodeRecordBatch, ErrorCode } from "@samsa/protocol";
+import { connect } from "node:net";
+import { ApiKey, encodeRecordBatch, encodeRequestFrame, ErrorCode } from "@samsa/protocol";
 import type { AlterClientQuotasRequestEntryData, DescribeClientQuotasResponse, Input } from "@samsa/protocol";
 import { uniqueName, WireClient } from "@samsa/testkit";
 import { silentLogger, startBroker } from "../../src/index.ts";
@@ -157,7 +158,10 @@ describe("AlterClientQuotas and DescribeClientQuotas", () => {
       entry({ user }, { controller_mutation_rate: 50 }),
       entry({ user }, { connection_creation_rate: 5 }),
       entry({ user }, { no_such_quota: 5 }),
-      entry({ ip: "10.0.0.1" }, { connection_creation_rate: 5 }),
+      entry({ ip: "not-an-address" }, { connection_creation_rate: 5 }),
+      entry({ ip: "10.0.0.1", user }, { connection_creation_rate: 5 }),
+      entry({ ip: "10.0.0.1" }, { producer_byte_rate: 5 }),
+      entry({ ip: "10.0.0.1" }, { connection_creation_rate: 1.5 }),
       entry({}, { producer_byte_rate: 5 }),
       entry({ user, group: "g" }, { producer_byte_rate: 5 }),
       entry({ user }, { producer_byte_rate: 0 }),
@@ -168,13 +172,40 @@ describe("AlterClientQuotas and DescribeClientQuotas", () => {
     ]);
     assert.deepEqual(
       results.map((r) => r.errorCode),
-      [...Array<number>(10).fill(ErrorCode.INVALID_REQUEST), 0],
+      [...Array<number>(13).fill(ErrorCode.INVALID_REQUEST), 0],
     );
-    assert.ok(results.slice(0, 10).every((r) => r.errorMessage !== null));
+    assert.ok(results.slice(0, 13).every((r) => r.errorMessage !== null));
     assert.deepEqual(await describe_([{ entityType: "user", matchType: MatchType.EXACT, match: user }], true), [
       `user=${user} consumer_byte_rate=300,request_percentage=12.5`,
     ]);
     await alter([entry({ user }, { consumer_byte_rate: null, request_percentage: null })]);
+  });
+
+  test("ip entities take connection_creation_rate, named or default, and are described by ip filters", async () => {
+    assert.deepEqual(
+      (
+        await alter([
+          entry({ ip: "10.1.2.3" }, { connection_creation_rate: 7 }),
+          entry({ ip: null }, { connection_creation_rate: 50 }),
+          entry({ ip: "::FFFF:10.1.2.4" }, { connection_creation_rate: 9 }),
+        ])
+      ).map((r) => r.errorCode),
+      [0, 0, 0],
+    );
+    assert.deepEqual(await describe_([{ entityType: "ip", matchType: MatchType.ANY }], false), [
+      "ip=10.1.2.3 connection_creation_rate=7",
+      "ip=10.1.2.4 connection_creation_rate=9",
+      "ip=<default> connection_creation_rate=50",
+    ]);
+    assert.deepEqual(await describe_([{ entityType: "ip", matchType: MatchType.DEFAULT }], true), [
+      "ip=<default> connection_creation_rate=50",
+    ]);
+    await alter([
+      entry({ ip: "10.1.2.3" }, { connection_creation_rate: null }),
+      entry({ ip: null }, { connection_creation_rate: null }),
+      entry({ ip: "10.1.2.4" }, { connection_creation_rate: null }),
+    ]);
+    assert.deepEqual(await describe_([{ entityType: "ip", matchType: MatchType.ANY }], false), []);
   });
 
   test("refuses malformed filters", async () => {
@@ -205,6 +236,29 @@ describe("AlterClientQuotas and DescribeClientQuotas", () => {
     }
   });
 });
+
+/** Connects from `localAddress`, sends ApiVersions and says whether it was answered or the connection closed. */
+function apiVersionsFrom(localAddress: string): Promise<"answered" | "closed"> {
+  const [host, port] = broker.bootstrap.split(":");
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: host ?? "127.0.0.1", port: Number(port), localAddress });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer and no close within 10 s (from ${localAddress})`));
+    }, 10_000);
+    const done = (outcome: "answered" | "closed"): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(outcome);
+    };
+    socket.once("connect", () =>
+      socket.write(encodeRequestFrame({ apiKey: ApiKey.ApiVersions, apiVersion: 0, correlationId: 1, body: {} })),
+    );
+    socket.once("data", () => done("answered"));
+    socket.once("close", () => done("closed"));
+    socket.once("error", () => undefined);
+  });
+}
 
 function batch(bytes: number): Uint8Array {
   return encodeRecordBatch({
@@ -309,6 +363,26 @@ describe("quota enforcement", () => {
       second.close();
       other.close();
       await alter([entry({ "client-id": busyId }, { request_percentage: null })]);
+    }
+  });
+
+  test("connections over their address's connection_creation_rate are held unanswered and closed; other addresses are not", async () => {
+    // 127.0.0.0/8 is all loopback: this test's connections come from 127.0.0.3, everything else
+    // from 127.0.0.1.
+    const from = "127.0.0.3";
+    assert.deepEqual(await alter([entry({ ip: from }, { connection_creation_rate: 2 })]), [
+      { errorCode: 0, errorMessage: null },
+    ]);
+    try {
+      const outcomes: string[] = [];
+      // Two 1 s windows: a rate of at least 3 connections over at most 1 s is over the quota.
+      for (let i = 0; i < 6; i++) outcomes.push(await apiVersionsFrom(from));
+      assert.deepEqual(outcomes.slice(0, 2), ["answered", "answered"]);
+      assert.ok(outcomes.includes("closed"), outcomes.join(","));
+      // The broker still serves other addresses.
+      assert.equal(await apiVersionsFrom("127.0.0.1"), "answered");
+    } finally {
+      await alter([entry({ ip: from }, { connection_creation_rate: null })]);
     }
   });
 
