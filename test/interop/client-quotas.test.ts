@@ -4,38 +4,14 @@
 // request_percentage quota throttling a client's requests (at most one quota window) on both; and
 // an ip's connection_creation_rate (KIP-612) holding and closing its surplus connections.
 import assert from "node:assert/strict";
-import { connect } from "node:net";
 import { describe, test } from "node:test";
-import { ApiKey, encodeRequestFrame } from "@samsa/protocol";
-import { uniqueName, WireClient } from "@samsa/testkit";
+import { ApiKey } from "@samsa/protocol";
+import { probeFrom, uniqueName, WireClient } from "@samsa/testkit";
 import { kafkaToolOk, kafkaToolsMissing, useTarget } from "./support.ts";
 
 const skip = kafkaToolsMissing() ?? false;
 
 /** The `key=value` quota pairs in kafka-configs --describe output, values as numbers. */
-/** Connects from `localAddress`, sends ApiVersions and says whether it was answered or the connection closed. */
-function apiVersionsFrom(bootstrap: string, localAddress: string): Promise<"answered" | "closed"> {
-  const [host, port] = bootstrap.split(":");
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: host ?? "127.0.0.1", port: Number(port), localAddress });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no answer and no close within 15 s (from ${localAddress})`));
-    }, 15_000);
-    const done = (outcome: "answered" | "closed"): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(outcome);
-    };
-    socket.once("connect", () =>
-      socket.write(encodeRequestFrame({ apiKey: ApiKey.ApiVersions, apiVersion: 0, correlationId: 1, body: {} })),
-    );
-    socket.once("data", () => done("answered"));
-    socket.once("close", () => done("closed"));
-    socket.once("error", () => undefined);
-  });
-}
-
 function quotas(stdout: string): Map<string, number> {
   const found = new Map<string, number>();
   for (const m of stdout.matchAll(
@@ -127,10 +103,10 @@ describe("client quotas with kafka-configs", { skip }, () => {
       // connections in quick succession are allowed, then the surplus is held and closed.
       const outcomes: string[] = [];
       for (let i = 0; i < 120 && !outcomes.includes("closed"); i++)
-        outcomes.push(await apiVersionsFrom(target().bootstrap, from));
+        outcomes.push(await probeFrom(target().bootstrap, from));
       assert.ok(outcomes.includes("closed"), `no connection was throttled: ${outcomes.length} answered`);
       assert.ok(outcomes.filter((o) => o === "answered").length >= 3, outcomes.join(","));
-      assert.equal(await apiVersionsFrom(target().bootstrap, "127.0.0.1"), "answered");
+      assert.equal(await probeFrom(target().bootstrap, "127.0.0.1"), "answered");
     } finally {
       await configs(["--alter", "--delete-config", "connection_creation_rate", ...entity]);
     }

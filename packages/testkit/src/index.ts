@@ -61,6 +61,7 @@ export { WireClient } from "./wire-client.ts";
 export { freePort, startTarget, targetFromEnv } from "./targets.ts";
 export type { RestartOptions, StartTargetOptions, Target, TargetKind, TargetListener } from "./targets.ts";
 export { startProxy } from "./proxy.ts";
+export { probeFrom } from "./probe.ts";
 export { generateTestCertificates, opensslMissing } from "./certificates.ts";
 export type { TestCertificates } from "./certificates.ts";
 export type { StartProxyOptions, TcpProxy } from "./proxy.ts";

@@ -5,10 +5,9 @@
 // and an over-quota fetch comes back empty with a throttle time, its data served after.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { connect } from "node:net";
-import { ApiKey, encodeRecordBatch, encodeRequestFrame, ErrorCode } from "@samsa/protocol";
+import { ApiKey, encodeRecordBatch, ErrorCode } from "@samsa/protocol";
 import type { AlterClientQuotasRequestEntryData, DescribeClientQuotasResponse, Input } from "@samsa/protocol";
-import { uniqueName, WireClient } from "@samsa/testkit";
+import { probeFrom, uniqueName, WireClient } from "@samsa/testkit";
 import { silentLogger, startBroker } from "../../src/index.ts";
 import type { RunningBroker } from "../../src/index.ts";
 
@@ -237,29 +236,6 @@ describe("AlterClientQuotas and DescribeClientQuotas", () => {
   });
 });
 
-/** Connects from `localAddress`, sends ApiVersions and says whether it was answered or the connection closed. */
-function apiVersionsFrom(localAddress: string): Promise<"answered" | "closed"> {
-  const [host, port] = broker.bootstrap.split(":");
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: host ?? "127.0.0.1", port: Number(port), localAddress });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no answer and no close within 10 s (from ${localAddress})`));
-    }, 10_000);
-    const done = (outcome: "answered" | "closed"): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(outcome);
-    };
-    socket.once("connect", () =>
-      socket.write(encodeRequestFrame({ apiKey: ApiKey.ApiVersions, apiVersion: 0, correlationId: 1, body: {} })),
-    );
-    socket.once("data", () => done("answered"));
-    socket.once("close", () => done("closed"));
-    socket.once("error", () => undefined);
-  });
-}
-
 function batch(bytes: number): Uint8Array {
   return encodeRecordBatch({
     records: [{ key: null, value: new Uint8Array(bytes).fill(7), timestamp: BigInt(Date.now()) }],
@@ -376,11 +352,11 @@ describe("quota enforcement", () => {
     try {
       const outcomes: string[] = [];
       // Two 1 s windows: a rate of at least 3 connections over at most 1 s is over the quota.
-      for (let i = 0; i < 6; i++) outcomes.push(await apiVersionsFrom(from));
+      for (let i = 0; i < 6; i++) outcomes.push(await probeFrom(broker.bootstrap, from));
       assert.deepEqual(outcomes.slice(0, 2), ["answered", "answered"]);
       assert.ok(outcomes.includes("closed"), outcomes.join(","));
       // The broker still serves other addresses.
-      assert.equal(await apiVersionsFrom("127.0.0.1"), "answered");
+      assert.equal(await probeFrom(broker.bootstrap, "127.0.0.1"), "answered");
     } finally {
       await alter([entry({ ip: from }, { connection_creation_rate: null })]);
     }
