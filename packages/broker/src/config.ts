@@ -1,6 +1,8 @@
 // Broker configuration by Kafka's setting names (plus a few `samsa.*` ones), from a
 // .properties file, SAMSA_* environment variables and explicit overrides. Unknown or invalid
 // settings stop startup with a message naming the setting.
+import { isIP } from "node:net";
+import { canonicalIp } from "./ip.ts";
 import { defaultLogConfig } from "./storage/log-config.ts";
 import type { Durability, LogConfig } from "./storage/log-config.ts";
 import { applyTopicConfigs } from "./storage/topic-config.ts";
@@ -58,6 +60,8 @@ export interface BrokerConfig {
   readonly socketRequestBytesMax: number;
   readonly connectionsMax: number;
   readonly connectionsPerIpMax: number;
+  /** max.connections.per.ip.overrides: per-address limits in place of connectionsPerIpMax. */
+  readonly connectionsPerIpOverrides: ReadonlyMap<string, number>;
   readonly connectionIdleMs: number;
   /** A request must arrive whole within this long once its first byte did (slow-loris guard). */
   readonly requestReadTimeoutMs: number;
@@ -129,6 +133,22 @@ export class ConfigError extends Error {
 }
 
 type Settings = Readonly<Record<string, string>>;
+
+/** max.connections.per.ip.overrides: `address:count,…` (an IPv6 address keeps its colons: the count follows the last). */
+function perIpOverrides(value: string): Map<string, number> {
+  const name = "max.connections.per.ip.overrides";
+  const out = new Map<string, number>();
+  for (const entry of value.split(",").map((e) => e.trim())) {
+    if (entry === "") continue;
+    const at = entry.lastIndexOf(":");
+    const address = entry.slice(0, at).trim();
+    if (at <= 0 || isIP(address) === 0) {
+      throw new ConfigError(name, `expected address:count entries with IP addresses, got ${JSON.stringify(entry)}`);
+    }
+    out.set(canonicalIp(address), int(name, entry.slice(at + 1), 0, 2 ** 31 - 1));
+  }
+  return out;
+}
 
 function int(name: string, value: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const trimmed = value.trim();
@@ -203,6 +223,7 @@ export const brokerSettingDefaults: Readonly<Record<string, string>> = {
   "socket.request.max.bytes": "104857600",
   "max.connections": "2147483647",
   "max.connections.per.ip": "2147483647",
+  "max.connections.per.ip.overrides": "",
   "connections.max.idle.ms": "600000",
   "log.retention.check.interval.ms": "300000",
   "log.cleaner.backoff.ms": "15000",
@@ -437,7 +458,8 @@ export function resolveBrokerConfig(...layers: readonly Settings[]): BrokerConfi
     autoCreateTopics: bool("auto.create.topics.enable", s("auto.create.topics.enable")),
     socketRequestBytesMax: int("socket.request.max.bytes", s("socket.request.max.bytes"), 1024, 2 ** 31 - 1),
     connectionsMax: int("max.connections", s("max.connections"), 1),
-    connectionsPerIpMax: int("max.connections.per.ip", s("max.connections.per.ip"), 1),
+    connectionsPerIpMax: int("max.connections.per.ip", s("max.connections.per.ip"), 0),
+    connectionsPerIpOverrides: perIpOverrides(s("max.connections.per.ip.overrides")),
     connectionIdleMs: int("connections.max.idle.ms", s("connections.max.idle.ms"), 1),
     requestReadTimeoutMs: int("samsa.request.read.timeout.ms", s("samsa.request.read.timeout.ms"), 1),
     connectionInflightBytesMax: int(

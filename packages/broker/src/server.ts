@@ -22,6 +22,7 @@ import type { ApiKey as ApiKeyType } from "@samsa/protocol";
 import type { BrokerState, RequestContext } from "./context.ts";
 import { noResponse } from "./context.ts";
 import { handlerFor, supportedVersions } from "./handlers/index.ts";
+import { canonicalIp } from "./ip.ts";
 import { quotaIdentity } from "./quotas/client-quotas.ts";
 import type { RegisteredApi } from "./handlers/index.ts";
 import type { ScramCredentialStore } from "./security/credential-store.ts";
@@ -455,7 +456,8 @@ export async function startNetworkServer(options: {
       return;
     }
     const count = perIp.get(ip) ?? 0;
-    if (connections.size >= broker.config.connectionsMax || count >= broker.config.connectionsPerIpMax) {
+    const perIpMax = broker.config.connectionsPerIpOverrides.get(canonicalIp(ip)) ?? broker.config.connectionsPerIpMax;
+    if (connections.size >= broker.config.connectionsMax || count >= perIpMax) {
       broker.metrics.connectionsRejected++;
       broker.logger.log("warn", "connection refused: too many connections", { client: ip });
       socket.destroy();

@@ -193,6 +193,29 @@ describe("Kafka name mapping", () => {
   });
 });
 
+describe("max.connections.per.ip.overrides", () => {
+  test("address:count entries, IPv6 and IPv4-mapped addresses in canonical form", () => {
+    const config = resolveBrokerConfig({
+      "max.connections.per.ip.overrides": " 10.0.0.1:5, 2001:DB8:0:0::1:0 ,::ffff:10.0.0.2:7",
+    });
+    assert.deepEqual(
+      [...config.connectionsPerIpOverrides],
+      [
+        ["10.0.0.1", 5],
+        ["2001:db8::1", 0],
+        ["10.0.0.2", 7],
+      ],
+    );
+    assert.equal(resolveBrokerConfig({}).connectionsPerIpOverrides.size, 0);
+  });
+
+  test("host names, missing counts and bad numbers are refused", () => {
+    for (const value of ["broker.example.com:5", "10.0.0.1", "10.0.0.1:", "10.0.0.1:-1", ":5", "10.0.0.1:x"]) {
+      assertRefused({ "max.connections.per.ip.overrides": value }, "max.connections.per.ip.overrides");
+    }
+  });
+});
+
 describe("invalid values and unknown names", () => {
   test("an unknown name is refused, naming it", () => {
     assertRefused({ "num.partitons": "3" }, "num.partitons", /unknown setting/);

@@ -21,7 +21,7 @@ import {
 import type { Input, RequestByKey } from "@samsa/protocol";
 import { uniqueName, waitFor, WireClient, seededRandom as prng } from "@samsa/testkit";
 import { advertisedApis } from "../src/handlers/index.ts";
-import { createLogger, startBroker } from "../src/index.ts";
+import { createLogger, silentLogger, startBroker } from "../src/index.ts";
 import type { Logger, RunningBroker } from "../src/index.ts";
 
 const text = new TextEncoder();
@@ -784,6 +784,39 @@ describe("connection limits", () => {
       await assertHealthy(good, topic);
     } finally {
       good.close();
+      await broker.close();
+    }
+  });
+
+  test("max.connections.per.ip.overrides replaces the per-address limit for the addresses it names", async () => {
+    const broker = await startBroker({
+      inMemory: true,
+      listen: "127.0.0.1:0",
+      logger: silentLogger,
+      settings: { "max.connections.per.ip": "1", "max.connections.per.ip.overrides": "127.0.0.7:3,127.0.0.8:0" },
+    });
+    const opened: RawConnection[] = [];
+    try {
+      const outcomes = async (from: string, n: number): Promise<string[]> => {
+        const out: string[] = [];
+        for (let i = 0; i < n; i++) {
+          const c = await rawConnect(broker.port, from);
+          opened.push(c);
+          c.socket.write(encodeRequestFrame({ apiKey: ApiKey.ApiVersions, apiVersion: 0, correlationId: 1, body: {} }));
+          out.push(
+            await Promise.race([
+              c.closed.then(() => "closed"),
+              waitFor(() => c.frames.length > 0 && "served", { timeoutMs: 5000, what: "an ApiVersions answer" }),
+            ]),
+          );
+        }
+        return out;
+      };
+      assert.deepEqual(await outcomes("127.0.0.7", 4), ["served", "served", "served", "closed"]);
+      assert.deepEqual(await outcomes("127.0.0.9", 2), ["served", "closed"]);
+      assert.deepEqual(await outcomes("127.0.0.8", 1), ["closed"]);
+    } finally {
+      for (const c of opened) c.socket.destroy();
       await broker.close();
     }
   });

@@ -11,7 +11,7 @@ import type { AlterClientQuotasRequestEntryData } from "@samsa/protocol";
 import { defineHandler } from "../context.ts";
 import { allowedOnCluster } from "../security/acl-authorizer.ts";
 import { Operation } from "../security/acl.ts";
-import { canonicalIp } from "../quotas/client-quotas.ts";
+import { canonicalIp } from "../ip.ts";
 import { isQuotaKey } from "../quotas/quota-store.ts";
 import type { QuotaEntity, QuotaKey } from "../quotas/quota-store.ts";
 

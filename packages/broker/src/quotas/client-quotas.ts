@@ -5,7 +5,7 @@
 // (throttle_time_ms); the server stops reading from the connection for that long after the
 // response is sent (KIP-219). With no quota configured for a key every call returns at once,
 // before looking anything up.
-import { isIP } from "node:net";
+import { canonicalIp } from "../ip.ts";
 import type { Clock } from "../storage/log-config.ts";
 import type { RequestContext } from "../context.ts";
 import { SampledRate, throttleTimeMs } from "./rate.ts";
@@ -26,21 +26,6 @@ export interface QuotaIdentity {
 
 export function quotaIdentity(context: RequestContext): QuotaIdentity {
   return { user: context.security?.principal.name ?? "ANONYMOUS", clientId: context.header.clientId ?? "" };
-}
-
-/**
- * An address as quotas name it: IPv4-mapped IPv6 addresses (a dual-stack listener's view of an
- * IPv4 peer) as IPv4, IPv6 in its compressed lower-case form.
- */
-export function canonicalIp(address: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped?.[1] !== undefined) return mapped[1];
-  if (isIP(address) !== 6) return address;
-  try {
-    return new URL(`http://[${address}]/`).hostname.slice(1, -1);
-  } catch {
-    return address.toLowerCase();
-  }
 }
 
 export class ClientQuotas {
