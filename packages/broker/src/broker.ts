@@ -23,6 +23,7 @@ import { Authorizer } from "./security/acl-authorizer.ts";
 import { ClientQuotas } from "./quotas/client-quotas.ts";
 import { ClientQuotaStore } from "./quotas/quota-store.ts";
 import { withPlaintextListener } from "./security/listeners.ts";
+import type { OAuthBearerValidator } from "./security/oauthbearer.ts";
 import { writeTxnMarker } from "./txn-markers.ts";
 import type { StorageBackend } from "./storage/backend.ts";
 import { MemoryFileBackend } from "./storage/memory-files.ts";
@@ -41,6 +42,12 @@ export interface StartBrokerOptions {
   /** Keep everything in memory (tests, embedded use): nothing touches the disk. */
   readonly inMemory?: boolean;
   readonly logger?: Logger;
+  /**
+   * Validates OAUTHBEARER tokens on every listener that enables the mechanism, in place of Kafka's
+   * unsecured JWS validator (the default). It resolves to the principal's name (and the token's
+   * expiry, which bounds the session) or throws an OAuthBearerValidationError to refuse the token.
+   */
+  readonly oauthBearerValidator?: OAuthBearerValidator;
 }
 
 export interface RunningBroker {
@@ -183,6 +190,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
         broker: i === 0 ? state : { ...state, advertised: listenerAdvertised },
         listener,
         credentials: scramCredentials,
+        oauthBearerValidator: options.oauthBearerValidator,
       });
       servers.push(server);
       // With port 0 the real port is known only now; advertise it unless told otherwise.

@@ -7,6 +7,13 @@ export type { BrokerConfig } from "./config.ts";
 export { withPlaintextListener } from "./security/listeners.ts";
 export type { ListenerConfig, SecurityProtocol } from "./security/listeners.ts";
 export type { KafkaPrincipal } from "./security/principal.ts";
+export { OAuthBearerValidationError } from "./security/oauthbearer.ts";
+export type {
+  OAuthBearerErrorStatus,
+  OAuthBearerValidated,
+  OAuthBearerValidationContext,
+  OAuthBearerValidator,
+} from "./security/oauthbearer.ts";
 export { createLogger, silentLogger } from "./logger.ts";
 export type { Logger, LogLevel } from "./logger.ts";
 export { LogManager, TopicError } from "./storage/log-manager.ts";

@@ -27,6 +27,7 @@ import { quotaIdentity } from "./quotas/client-quotas.ts";
 import type { RegisteredApi } from "./handlers/index.ts";
 import type { ScramCredentialStore } from "./security/credential-store.ts";
 import type { ListenerConfig } from "./security/listeners.ts";
+import type { OAuthBearerValidator } from "./security/oauthbearer.ts";
 import { subjectToDistinguishedName, userPrincipal } from "./security/principal.ts";
 import type { KafkaPrincipal } from "./security/principal.ts";
 import { ConnectionSecurity } from "./security/session.ts";
@@ -57,7 +58,6 @@ class Connection {
   private flushScheduled = false;
   private closed = false;
   private lastActivityMs: number;
-  private readonly openedMs: number;
   /** When the first byte of a still-incomplete request arrived. */
   private partialSinceMs: number | undefined;
   readonly remoteAddress: string;
@@ -72,7 +72,6 @@ class Connection {
     this.remoteAddress = socket.remoteAddress ?? "unknown";
     this.splitter = new FrameSplitter({ frameBytesMax: broker.config.socketRequestBytesMax });
     this.lastActivityMs = Date.now();
-    this.openedMs = this.lastActivityMs;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (error) => this.close(`socket error: ${error.message}`, "debug"));
@@ -83,13 +82,11 @@ class Connection {
   /** Called periodically: closes idle connections, requests that arrive too slowly and unfinished logins. */
   sweep(nowMs: number): void {
     const { connectionIdleMs, requestReadTimeoutMs, saslLoginTimeoutMs } = this.broker.config;
-    if (this.security.listener.sasl !== undefined && !this.security.authenticated) {
-      // A SASL login holds a connection slot unauthenticated: it must finish promptly (a failed
-      // one closes by itself after its delayed answer).
-      if (nowMs - this.openedMs > saslLoginTimeoutMs && this.security.state !== "failed") {
-        this.close(`SASL login not completed within ${saslLoginTimeoutMs} ms`, "warn");
-        return;
-      }
+    // A SASL login (or re-authentication) holds a connection slot unauthenticated: it must finish
+    // promptly (a failed one closes by itself after its delayed answer).
+    if (this.security.loginOverdue(nowMs, saslLoginTimeoutMs)) {
+      this.close(`SASL login not completed within ${saslLoginTimeoutMs} ms`, "warn");
+      return;
     }
     // While reading is paused the broker, not the client, is holding the rest of the request back.
     if (!this.paused && this.partialSinceMs !== undefined && nowMs - this.partialSinceMs > requestReadTimeoutMs) {
@@ -396,6 +393,8 @@ export async function startNetworkServer(options: {
   broker: BrokerState;
   listener: ListenerConfig;
   credentials: ScramCredentialStore;
+  /** Validates OAUTHBEARER tokens instead of Kafka's unsecured validator. */
+  oauthBearerValidator?: OAuthBearerValidator | undefined;
 }): Promise<NetworkServer> {
   const { broker, listener } = options;
   const connections = new Set<Connection>();
@@ -477,6 +476,8 @@ export async function startNetworkServer(options: {
       peer: ip,
       failedAuthenticationDelayMs: broker.config.failedAuthenticationDelayMs,
       ...(principal === undefined ? {} : { certificatePrincipal: principal }),
+      oauthBearerValidator: options.oauthBearerValidator,
+      loginTimeoutMs: broker.config.saslLoginTimeoutMs,
     });
     const connection = new Connection(socket, broker, security);
     connection.onClose = () => {

@@ -1,6 +1,6 @@
 // SaslHandshake: the client names a SASL mechanism; the answer lists the enabled ones. Only part
-// of a login on a SASL listener (security/session.ts); anywhere else it is ILLEGAL_SASL_STATE.
-// After version 0 the SASL tokens come as bare frames (the session handles them), after
+// of a login on a SASL listener (security/session.ts), or of a re-authentication when the session
+// expires (KIP-368); anywhere else it is ILLEGAL_SASL_STATE. After version 0 the SASL tokens come as bare frames (the session handles them), after
 // version 1 in SaslAuthenticate requests.
 import { ApiKey, ErrorCode } from "@samsa/protocol";
 import { defineHandler } from "../context.ts";

@@ -1,14 +1,17 @@
 // Listener configuration by Kafka's names: `listeners`, `advertised.listeners`,
 // `listener.security.protocol.map`, the TLS settings (PEM key stores and trust stores, client
-// auth) and the SASL settings (enabled mechanisms, PlainLoginModule users), each overridable per
-// listener with `listener.name.<name>.` as Kafka does. Validation errors name the setting.
+// auth) and the SASL settings (enabled mechanisms, PlainLoginModule users, the OAUTHBEARER
+// validator's options, connections.max.reauth.ms), each overridable per listener with
+// `listener.name.<name>.` as Kafka does. Validation errors name the setting.
 import { readFileSync } from "node:fs";
 import { parseJaasConfig, plainUsers } from "./plain.ts";
+import { UnsecuredValidatorOptionError, unsecuredValidatorOptions } from "./unsecured-jws.ts";
+import type { UnsecuredValidatorOptions } from "./unsecured-jws.ts";
 
 export const securityProtocols = ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] as const;
 export type SecurityProtocol = (typeof securityProtocols)[number];
 
-export const saslMechanismNames = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] as const;
+export const saslMechanismNames = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"] as const;
 export type SaslMechanismName = (typeof saslMechanismNames)[number];
 
 export type ClientAuth = "none" | "requested" | "required";
@@ -29,6 +32,13 @@ export interface SaslConfig {
   readonly mechanisms: readonly SaslMechanismName[];
   /** PLAIN users and passwords from the listener's PlainLoginModule entry. */
   readonly plainUsers: ReadonlyMap<string, string>;
+  /** The unsecured OAUTHBEARER validator's options (the listener's OAuthBearerLoginModule entry). */
+  readonly oauthBearer: UnsecuredValidatorOptions | undefined;
+  /**
+   * connections.max.reauth.ms per enabled mechanism (KIP-368): a positive value bounds a login's
+   * session; the client must re-authenticate within it. 0 (or less): no bound.
+   */
+  readonly connectionsMaxReauthMs: ReadonlyMap<SaslMechanismName, number>;
 }
 
 export interface ListenerConfig {
@@ -69,7 +79,14 @@ export const perListenerSecuritySettings: Readonly<Record<string, string>> = {
   "ssl.client.auth": "none",
   "ssl.principal.mapping.rules": "DEFAULT",
   "sasl.enabled.mechanisms": "GSSAPI",
+  "connections.max.reauth.ms": "0",
+  // Accepted only to refuse it with a clear message: Samsa has no JWKS-based token validator.
+  "sasl.oauthbearer.jwks.endpoint.url": "",
 };
+
+/** The class Kafka uses by default to validate OAUTHBEARER tokens (the only one Samsa has). */
+export const unsecuredValidatorClass =
+  "org.apache.kafka.common.security.oauthbearer.internals.unsecured.OAuthBearerUnsecuredValidatorCallbackHandler";
 
 /** Whether a setting name is one of the security settings (plain or listener-prefixed). */
 export function isSecuritySetting(name: string): boolean {
@@ -77,7 +94,10 @@ export function isSecuritySetting(name: string): boolean {
   const m = /^listener\.name\.([a-z0-9_]+)\.(.+)$/.exec(name);
   if (m === null) return false;
   const rest = m[2] ?? "";
-  return rest in perListenerSecuritySettings || /^[a-z0-9-]+\.sasl\.jaas\.config$/.test(rest);
+  return (
+    rest in perListenerSecuritySettings ||
+    /^[a-z0-9-]+\.(sasl\.jaas\.config|connections\.max\.reauth\.ms|sasl\.server\.callback\.handler\.class)$/.test(rest)
+  );
 }
 
 interface Endpoint {
@@ -290,6 +310,7 @@ function pemBlocks(text: string, label: RegExp): string[] {
 }
 
 function saslConfig(listener: string, get: (name: string) => string | undefined): SaslConfig {
+  const prefix = `listener.name.${listener.toLowerCase()}.`;
   const enabled = listenerSetting(listener, "sasl.enabled.mechanisms", get);
   const mechanisms = enabled.value
     .split(",")
@@ -304,10 +325,13 @@ function saslConfig(listener: string, get: (name: string) => string | undefined)
       );
     }
   }
+  const jaas = (mechanism: string): { name: string; text: string | undefined } => {
+    const name = `${prefix}${mechanism.toLowerCase()}.sasl.jaas.config`;
+    return { name, text: get(name) };
+  };
   let users = new Map<string, string>();
   if (mechanisms.includes("PLAIN")) {
-    const name = `listener.name.${listener.toLowerCase()}.plain.sasl.jaas.config`;
-    const text = get(name);
+    const { name, text } = jaas("PLAIN");
     if (text === undefined) throw new ListenerConfigError(name, "PLAIN is enabled: list its users (user_<name>=...)");
     try {
       users = plainUsers(parseJaasConfig(text));
@@ -315,5 +339,60 @@ function saslConfig(listener: string, get: (name: string) => string | undefined)
       throw new ListenerConfigError(name, error instanceof Error ? error.message : String(error));
     }
   }
-  return { mechanisms: [...new Set(mechanisms)] as SaslMechanismName[], plainUsers: users };
+  const jwks = listenerSetting(listener, "sasl.oauthbearer.jwks.endpoint.url", get);
+  if (jwks.value !== "") {
+    throw new ListenerConfigError(
+      jwks.name,
+      "validating OAUTHBEARER tokens against a JWKS endpoint is not supported: Samsa uses Kafka's unsecured " +
+        "validator, or a validator the embedding application passes to startBroker (oauthBearerValidator)",
+    );
+  }
+  const unique = [...new Set(mechanisms)] as SaslMechanismName[];
+  for (const m of unique) {
+    const name = `${prefix}${m.toLowerCase()}.sasl.server.callback.handler.class`;
+    const value = (get(name) ?? "").trim();
+    if (value !== "" && !(m === "OAUTHBEARER" && value === unsecuredValidatorClass)) {
+      throw new ListenerConfigError(
+        name,
+        `Samsa cannot load Java classes (${value})` +
+          (m === "OAUTHBEARER"
+            ? ": OAUTHBEARER tokens are checked by Kafka's unsecured validator, or by a validator the embedding " +
+              "application passes to startBroker (oauthBearerValidator); JWKS validation is not supported"
+            : ""),
+      );
+    }
+  }
+  let oauthBearer: UnsecuredValidatorOptions | undefined;
+  if (unique.includes("OAUTHBEARER")) {
+    // The OAuthBearerLoginModule entry is optional here (Kafka needs one): without it, the defaults.
+    const { name, text } = jaas("OAUTHBEARER");
+    try {
+      oauthBearer = unsecuredValidatorOptions(text === undefined ? new Map() : parseJaasConfig(text).options);
+    } catch (error) {
+      const message =
+        error instanceof UnsecuredValidatorOptionError
+          ? `${error.option}: ${error.message}`
+          : error instanceof Error
+            ? error.message
+            : String(error);
+      throw new ListenerConfigError(name, message);
+    }
+  }
+  const connectionsMaxReauthMs = new Map<SaslMechanismName, number>();
+  for (const m of unique) {
+    // Most specific first: listener and mechanism, then the listener, then the broker-wide value.
+    const own = `${prefix}${m.toLowerCase()}.connections.max.reauth.ms`;
+    const value = get(own);
+    const setting =
+      value !== undefined ? { name: own, value } : listenerSetting(listener, "connections.max.reauth.ms", get);
+    const text = setting.value.trim();
+    if (!/^[+-]?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+      throw new ListenerConfigError(
+        setting.name,
+        `expected a number of milliseconds, got ${JSON.stringify(setting.value)}`,
+      );
+    }
+    connectionsMaxReauthMs.set(m, Math.max(0, Number(text)));
+  }
+  return { mechanisms: unique, plainUsers: users, oauthBearer, connectionsMaxReauthMs };
 }

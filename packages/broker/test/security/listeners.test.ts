@@ -88,9 +88,9 @@ describe("listener configuration", () => {
     refused({ "advertised.listeners": "SSL://x:1" }, "advertised.listeners", /not one of the listeners/);
     refused({ listeners: "SASL_PLAINTEXT://a:1" }, "sasl.enabled.mechanisms", /GSSAPI/);
     refused(
-      { listeners: "SASL_PLAINTEXT://a:1", "sasl.enabled.mechanisms": "OAUTHBEARER" },
+      { listeners: "SASL_PLAINTEXT://a:1", "sasl.enabled.mechanisms": "SCRAM-SHA-1" },
       "sasl.enabled.mechanisms",
-      /OAUTHBEARER/,
+      /SCRAM-SHA-1/,
     );
     refused(
       { listeners: "SASL_PLAINTEXT://a:1", "sasl.enabled.mechanisms": "PLAIN" },
@@ -136,11 +136,102 @@ describe("listener configuration", () => {
     refused({ "sasl.server.max.receive.size": "0" }, "sasl.server.max.receive.size");
   });
 
+  test("OAUTHBEARER and connections.max.reauth.ms: options, per listener and per mechanism", () => {
+    const config = resolveBrokerConfig({
+      listeners: "PLAINTEXT://127.0.0.1:9092,SASL_PLAINTEXT://127.0.0.1:9093,OTHER://127.0.0.1:9094",
+      "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,OTHER:SASL_PLAINTEXT",
+      "sasl.enabled.mechanisms": "OAUTHBEARER,PLAIN",
+      "listener.name.sasl_plaintext.plain.sasl.jaas.config": plainJaas,
+      "listener.name.other.plain.sasl.jaas.config": plainJaas,
+      "listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config":
+        "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required " +
+        'unsecuredLoginStringClaim_sub="broker" unsecuredValidatorPrincipalClaimName="user" ' +
+        'unsecuredValidatorRequiredScope="kafka  admin" unsecuredValidatorAllowableClockSkewMs=" 2500 ";',
+      "connections.max.reauth.ms": "60000",
+      "listener.name.sasl_plaintext.connections.max.reauth.ms": "30000",
+      "listener.name.sasl_plaintext.oauthbearer.connections.max.reauth.ms": "5000",
+      "listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class":
+        "org.apache.kafka.common.security.oauthbearer.internals.unsecured.OAuthBearerUnsecuredValidatorCallbackHandler",
+    });
+    const sasl = config.listeners[1]?.sasl;
+    assert.deepEqual(sasl?.mechanisms, ["OAUTHBEARER", "PLAIN"]);
+    assert.deepEqual(sasl?.oauthBearer, {
+      principalClaimName: "user",
+      scopeClaimName: "scope",
+      requiredScope: ["kafka", "admin"],
+      allowableClockSkewMs: 2500,
+    });
+    assert.deepEqual(
+      [...(sasl?.connectionsMaxReauthMs ?? [])],
+      [
+        ["OAUTHBEARER", 5000],
+        ["PLAIN", 30000],
+      ],
+    );
+    // No OAuthBearerLoginModule entry: the validator's defaults. The broker-wide reauth value.
+    const other = config.listeners[2]?.sasl;
+    assert.deepEqual(other?.oauthBearer, {
+      principalClaimName: "sub",
+      scopeClaimName: "scope",
+      requiredScope: [],
+      allowableClockSkewMs: 0,
+    });
+    assert.equal(other?.connectionsMaxReauthMs.get("PLAIN"), 60000);
+    // Off by default.
+    const plain = resolveBrokerConfig({
+      listeners: "SASL_PLAINTEXT://a:1",
+      "sasl.enabled.mechanisms": "PLAIN",
+      "listener.name.sasl_plaintext.plain.sasl.jaas.config": plainJaas,
+    });
+    assert.equal(plain.listeners[0]?.sasl?.connectionsMaxReauthMs.get("PLAIN"), 0);
+  });
+
+  test("OAUTHBEARER refusals: JWKS validation, Java callback handlers, bad validator options", () => {
+    const oauth = { listeners: "SASL_PLAINTEXT://a:1", "sasl.enabled.mechanisms": "OAUTHBEARER" };
+    refused(
+      { ...oauth, "sasl.oauthbearer.jwks.endpoint.url": "https://idp.example.com/jwks" },
+      "sasl.oauthbearer.jwks.endpoint.url",
+      /JWKS endpoint is not supported/,
+    );
+    refused(
+      { ...oauth, "listener.name.sasl_plaintext.sasl.oauthbearer.jwks.endpoint.url": "file:///jwks.json" },
+      "listener.name.sasl_plaintext.sasl.oauthbearer.jwks.endpoint.url",
+      /oauthBearerValidator/,
+    );
+    refused(
+      {
+        ...oauth,
+        "listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class":
+          "org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler",
+      },
+      "listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class",
+      /cannot load Java classes/,
+    );
+    const jaas = (options: string): Record<string, string> => ({
+      ...oauth,
+      "listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config": `org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required ${options};`,
+    });
+    const jaasName = "listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config";
+    refused(jaas('unsecuredValidatorAllowableClockSkewMs="-1"'), jaasName, /must not be negative/);
+    refused(jaas('unsecuredValidatorAllowableClockSkewMs="1.5"'), jaasName, /not an integer/);
+    refused(jaas('unsecuredValidatorRequiredScope="kafka é"'), jaasName, /invalid scope value/);
+    refused({ ...oauth, "connections.max.reauth.ms": "soon" }, "connections.max.reauth.ms", /milliseconds/);
+    refused(
+      { ...oauth, "listener.name.sasl_plaintext.oauthbearer.connections.max.reauth.ms": "1e3" },
+      "listener.name.sasl_plaintext.oauthbearer.connections.max.reauth.ms",
+    );
+    refused({ "sasl.oauthbearer.expected.audience": "x" }, "sasl.oauthbearer.expected.audience", /unknown setting/);
+  });
+
   test("security setting names", () => {
     assert.equal(isSecuritySetting("ssl.keystore.location"), true);
     assert.equal(isSecuritySetting("listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config"), true);
     assert.equal(isSecuritySetting("listener.name.sasl_ssl.ssl.client.auth"), true);
     assert.equal(isSecuritySetting("ssl.nonsense"), false);
+    assert.equal(isSecuritySetting("connections.max.reauth.ms"), true);
+    assert.equal(isSecuritySetting("listener.name.sasl_ssl.connections.max.reauth.ms"), true);
+    assert.equal(isSecuritySetting("listener.name.sasl_ssl.oauthbearer.connections.max.reauth.ms"), true);
+    assert.equal(isSecuritySetting("listener.name.sasl_ssl.oauthbearer.sasl.server.callback.handler.class"), true);
   });
 
   test("--listen maps onto the PLAINTEXT listener and keeps the others", () => {
