@@ -2,7 +2,8 @@
 // PLAINTEXT and a SASL_PLAINTEXT listener and the ACL authorizer on, attacked from many
 // connections while a well-behaved client keeps producing and fetching. Three kinds of workers:
 // on PLAINTEXT (before any authentication) and on SASL connections after a login (as a user whose
-// ACLs allow some resources and deny others), random frames and mutated valid requests of every
+// ACLs allow some resources and deny others; PLAIN, SCRAM and OAUTHBEARER in turn, sessions that
+// end and re-authenticate), random frames and mutated valid requests of every
 // advertised API × version (bit flips, truncation, size-prefix lies, boundary counts and lengths,
 // random API keys and versions, frames split into trickled pieces, slow-loris); and attacks on the
 // SASL login itself (sasl-attacks.ts). Checks: the broker never exits, its RSS stays within a
@@ -34,6 +35,8 @@ import {
   fuzzUser,
   loginForAttacks,
   mechanisms,
+  oauthScope,
+  reauthMs,
   saslAttackGenerator,
   saslLoginTimeoutMs,
   saslReceiveBytesMax,
@@ -298,6 +301,8 @@ async function startChild(dataDir: string): Promise<Child> {
     listeners: "PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0",
     "sasl.enabled.mechanisms": mechanisms.join(","),
     "listener.name.sasl_plaintext.plain.sasl.jaas.config": `org.apache.kafka.common.security.plain.PlainLoginModule required user_${fuzzUser.name}="${fuzzUser.password}";`,
+    "listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config": `org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredValidatorRequiredScope="${oauthScope}";`,
+    "connections.max.reauth.ms": String(reauthMs),
     "sasl.server.max.receive.size": String(saslReceiveBytesMax),
     "samsa.sasl.login.timeout.ms": String(saslLoginTimeoutMs),
     // The ACL authorizer: the well-behaved client (PLAINTEXT, ANONYMOUS) is a super user, the

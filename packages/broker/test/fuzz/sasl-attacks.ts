@@ -1,15 +1,17 @@
 // The live fuzz harness's attacks on SASL logins (used by live-fuzz.ts), each on a fresh connection
-// to the SASL_PLAINTEXT listener: complete logins with every mechanism and handshake version (must
-// succeed), wrong passwords, unknown users, tampered SCRAM proofs and nonces and replayed SCRAM
-// finals (must be refused), byte-mutated handshake and authenticate frames, requests out of the
-// login's order, unsupported mechanisms, oversized and garbage tokens, and logins left unfinished
-// (must be hung up on: samsa.sasl.login.timeout.ms). Also the login the authenticated fuzz workers
-// use before attacking a logged-in connection.
+// to the SASL_PLAINTEXT listener: complete logins with every mechanism (PLAIN, SCRAM-SHA-256/512,
+// OAUTHBEARER) and handshake version (must succeed), re-authentications (too soon, the same,
+// another principal, another mechanism), wrong passwords, unknown users, tampered SCRAM proofs and
+// nonces, replayed SCRAM finals and bad bearer tokens (must be refused), byte-mutated handshake and
+// authenticate frames, requests out of the login's order, unsupported mechanisms, oversized and
+// garbage tokens, and logins left unfinished (must be hung up on: samsa.sasl.login.timeout.ms).
+// Also the login the authenticated fuzz workers use before attacking a logged-in connection.
 import { ApiKey, decodeResponseFrame, encodeRequestFrame, peekCorrelationId } from "@samsa/protocol";
 import { waitFor } from "@samsa/testkit";
+import { encodeClientFirst } from "../../src/security/oauthbearer.ts";
 import { ScramClient, scramMechanismByName } from "../../src/security/scram.ts";
 import type { ScramMechanism } from "../../src/security/scram.ts";
-import { frameMutator, int32, rawConnect } from "./frames.ts";
+import { delay, frameMutator, int32, rawConnect } from "./frames.ts";
 import type { Dice, Raw } from "./frames.ts";
 
 /** The fuzz user: a PLAIN user of the listener and a SCRAM user (credentials added by the harness). */
@@ -19,8 +21,19 @@ export const saslReceiveBytesMax = 8192;
 /** samsa.sasl.login.timeout.ms for the fuzzed broker: well inside an attack's outcome timeout. */
 export const saslLoginTimeoutMs = 2000;
 
-export type SaslMechanismName = "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512";
-export const mechanisms: readonly SaslMechanismName[] = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"];
+export type SaslMechanismName = "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512" | "OAUTHBEARER";
+export const mechanisms: readonly SaslMechanismName[] = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"];
+/** The scope the fuzzed broker's unsecured OAUTHBEARER validator requires. */
+export const oauthScope = "kafka";
+/** connections.max.reauth.ms for the fuzzed broker: sessions end, and re-authenticate, during a run. */
+export const reauthMs = 3000;
+
+/** An unsecured JWS (alg none) as Kafka's unsecured login makes, with claims overridable. */
+export function unsecuredToken(claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}): string {
+  const nowS = Math.floor(Date.now() / 1000);
+  const part = (o: Record<string, unknown>): string => Buffer.from(JSON.stringify(o)).toString("base64url");
+  return `${part({ alg: "none", ...header })}.${part({ sub: fuzzUser.name, iat: nowS, exp: nowS + 3600, scope: [oauthScope], ...claims })}.`;
+}
 
 /** What an attack must lead to: a working login, a refusal (hang-up), or either (no hang). */
 export type Expectation = "login" | "refused" | "either";
@@ -125,6 +138,8 @@ async function login(
     apiVersionsFirst: boolean;
     /** PLAIN: this token instead of the user's. */
     plainToken?: Uint8Array;
+    /** OAUTHBEARER: this client first message instead of a genuine token for the user. */
+    oauthFirst?: Uint8Array;
     /** SCRAM: changes the client-final before it is sent. */
     tamperFinal?: (final: string) => string;
     /** SCRAM: sees the genuine client-final (for replays). */
@@ -154,6 +169,14 @@ async function login(
   };
   if (options.mechanism === "PLAIN") {
     return (await step(options.plainToken ?? plainToken(options.user, options.password)))?.ok;
+  }
+  if (options.mechanism === "OAUTHBEARER") {
+    const first = await step(options.oauthFirst ?? encodeClientFirst({ token: unsecuredToken({ sub: options.user }) }));
+    if (first === undefined || !first.ok) return first?.ok;
+    if (first.token.length === 0) return true;
+    // A refused token comes back as an error challenge; the client's ^A ends the login (refused).
+    const last = await step(Uint8Array.of(1));
+    return last === undefined ? undefined : false;
   }
   const client = new ScramClient({
     mechanism: scramMechanismByName(options.mechanism) as ScramMechanism,
@@ -235,10 +258,54 @@ export function saslAttackGenerator(
       raw,
     });
 
-    if (roll < 20) {
+    if (roll < 18) {
       // A genuine login: must work, whatever the mechanism and versions.
       await login(raw, sent, { ...base, recordFinal: (final) => (recordedFinal = final) });
       return done(`login ${mechanism} v${base.handshakeVersion}`, "login");
+    }
+    if (roll < 26) {
+      // Re-authentication on a logged-in connection (KIP-368).
+      const variant = int(4);
+      const first = variant === 2 ? "OAUTHBEARER" : mechanism;
+      const v1 = { ...base, handshakeVersion: 1 as const, apiVersionsFirst: false };
+      if ((await login(raw, sent, { ...v1, mechanism: first })) !== true) {
+        return done(`re-authentication ${first}: the first login`, "login");
+      }
+      // A re-authentication within a second of the last login is refused and the session goes on.
+      if (variant !== 0) await delay(1100);
+      if (variant === 0 || variant === 1) {
+        await login(raw, sent, { ...v1, mechanism: first });
+        return done(`re-authentication ${first} (${variant === 0 ? "too soon" : "same"})`, "login");
+      }
+      if (variant === 2) {
+        // Another principal (an unsecured token may name any): refused, and the connection closes.
+        await login(raw, sent, { ...v1, mechanism: "OAUTHBEARER", user: `intruder-${int(1000)}` });
+        return done("re-authentication as another principal", "refused");
+      }
+      await login(raw, sent, { ...v1, mechanism: pick(mechanisms.filter((m) => m !== first)) });
+      return done(`re-authentication ${first} with another mechanism`, "refused");
+    }
+    if (roll < 40 && mechanism === "OAUTHBEARER") {
+      // Bad bearer tokens: expired, without the required scope, signed, without a subject, not a
+      // JWS, another scheme, a malformed message. Refused.
+      const nowS = Math.floor(Date.now() / 1000);
+      const variant = int(7);
+      const first =
+        variant === 0
+          ? encodeClientFirst({ token: unsecuredToken({ exp: nowS - 120, iat: nowS - 240 }) })
+          : variant === 1
+            ? encodeClientFirst({ token: unsecuredToken({ scope: ["other"] }) })
+            : variant === 2
+              ? encodeClientFirst({ token: unsecuredToken({}, { alg: "HS256" }) })
+              : variant === 3
+                ? encodeClientFirst({ token: unsecuredToken({ sub: "" }) })
+                : variant === 4
+                  ? encodeClientFirst({ token: Buffer.from(noise(1 + int(64))).toString("base64url") })
+                  : variant === 5
+                    ? text.encode(`n,,\u0001auth=Basic ${unsecuredToken()}\u0001\u0001`)
+                    : text.encode(`n,,\u0001auth=Bearer ${unsecuredToken()}`);
+      await login(raw, sent, { ...base, oauthFirst: first });
+      return done(`bad bearer token (${variant})`, "refused");
     }
     if (roll < 40) {
       // Bad credentials of every kind: must be refused.
