@@ -236,6 +236,24 @@ describe("AlterClientQuotas and DescribeClientQuotas", () => {
   });
 });
 
+/** A sessionless Fetch of partition 0 from `offset`, without waiting. */
+function fetchFrom(client: WireClient, topic: string, offset: bigint) {
+  return client.send(ApiKey.Fetch, 12, {
+    maxWaitMs: 0,
+    minBytes: 0,
+    maxBytes: 1 << 20,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [
+      {
+        topic,
+        topicId: "00000000-0000-0000-0000-000000000000",
+        partitions: [{ partition: 0, fetchOffset: offset, partitionMaxBytes: 1 << 20 }],
+      },
+    ],
+  });
+}
+
 function batch(bytes: number): Uint8Array {
   return encodeRecordBatch({
     records: [{ key: null, value: new Uint8Array(bytes).fill(7), timestamp: BigInt(Date.now()) }],
@@ -317,20 +335,7 @@ describe("quota enforcement", () => {
       assert.ok(throttleMs <= 1000, `throttle ${throttleMs} ms exceeds the 1 s quota window`);
       // The same client id on another connection (not muted) is over the quota too: a fetch is
       // answered empty with the throttle time, as Kafka answers it.
-      const fetched = await second.send(ApiKey.Fetch, 12, {
-        maxWaitMs: 0,
-        minBytes: 0,
-        maxBytes: 1 << 20,
-        sessionId: 0,
-        sessionEpoch: -1,
-        topics: [
-          {
-            topic,
-            topicId: "00000000-0000-0000-0000-000000000000",
-            partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }],
-          },
-        ],
-      });
+      const fetched = await fetchFrom(second, topic, 0n);
       assert.ok(fetched.throttleTimeMs > 0);
       assert.deepEqual(fetched.responses, []);
       for (let i = 0; i < 100; i++) assert.equal(await metadata(other), 0);
@@ -379,20 +384,7 @@ describe("quota enforcement", () => {
       let throttled = 0;
       let emptyThrottled = 0;
       for (let round = 0; round < 100 && offset < 4n; round++) {
-        const response = await consumer.send(ApiKey.Fetch, 12, {
-          maxWaitMs: 0,
-          minBytes: 0,
-          maxBytes: 1 << 20,
-          sessionId: 0,
-          sessionEpoch: -1,
-          topics: [
-            {
-              topic,
-              topicId: "00000000-0000-0000-0000-000000000000",
-              partitions: [{ partition: 0, fetchOffset: offset, partitionMaxBytes: 1 << 20 }],
-            },
-          ],
-        });
+        const response = await fetchFrom(consumer, topic, offset);
         assert.equal(response.errorCode, 0);
         if (response.throttleTimeMs > 0) {
           throttled++;
