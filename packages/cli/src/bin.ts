@@ -22,12 +22,14 @@ Options:
   -h, --help     show help (also after any command: samsa topic create --help)
   -v, --version  show the version
 
-Client commands connect to -b/--brokers HOST:PORT,..., else $SAMSA_BROKERS, else 127.0.0.1:9092.
+Client commands connect to -b/--brokers HOST:PORT,..., else $SAMSA_BROKERS, else 127.0.0.1:9092;
+to secured clusters with --command-config FILE (Kafka client properties) or --security-protocol,
+--sasl-*, --tls-* (see any command's --help).
 Read commands take -o/--output json (JSON lines). Colours and tables only on a terminal.
 
 Exit codes: 0 success, 1 failed (the reason is printed on one line), 2 usage error,
-3 cluster unreachable, 4 topic/partition/group not found, 5 invalid input data,
-130 interrupted (Ctrl-C). Details: docs/cli.md.
+3 cluster unreachable, 4 topic/partition/group not found, 5 invalid input data or client config,
+6 authentication failed or not authorized, 130 interrupted (Ctrl-C). Details: docs/cli.md.
 `;
 }
 

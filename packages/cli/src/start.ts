@@ -3,6 +3,7 @@
 // precedence, flags last). Prints one line with the bootstrap address when ready.
 import { readFileSync } from "node:fs";
 import { ConfigError, parseProperties, settingsFromEnv, startBroker, withPlaintextListener } from "@samsa/broker";
+import { clientEnvironmentVariables } from "./framework/security.ts";
 
 export interface StartOptions {
   readonly dataDir?: string;
@@ -36,7 +37,11 @@ export async function runStart(options: StartOptions): Promise<number> {
     flags[pair.slice(0, at)] = pair.slice(at + 1);
   }
   if (options.dataDir !== undefined) flags["log.dirs"] = options.dataDir;
-  const settings = { ...fileSettings, ...settingsFromEnv(process.env), ...flags };
+  // The client commands' variables ($SAMSA_SASL_PASSWORD, ...) are not broker settings.
+  const brokerEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !clientEnvironmentVariables.includes(name)),
+  );
+  const settings = { ...fileSettings, ...settingsFromEnv(brokerEnv), ...flags };
   // --listen / --advertise set the PLAINTEXT listener; other configured listeners stay.
   if (options.listen !== undefined)
     settings["listeners"] = withPlaintextListener(settings["listeners"], options.listen);

@@ -251,7 +251,13 @@ describe("samsa start", { concurrency: true }, () => {
       partitionsWith(dir, ["--config", config]),
       partitionsWith(dir, ["--config", config], { SAMSA_NUM_PARTITIONS: "2" }),
       partitionsWith(dir, ["--config", config, "--set", "num.partitions=4"], { SAMSA_NUM_PARTITIONS: "2" }),
-      partitionsWith(dir, [], { SAMSA_NUM_PARTITIONS: "5" }),
+      // The client commands' variables (security.ts) are not broker settings: start ignores them.
+      partitionsWith(dir, [], {
+        SAMSA_NUM_PARTITIONS: "5",
+        SAMSA_SECURITY_PROTOCOL: "SASL_SSL",
+        SAMSA_SASL_PASSWORD: "not-a-broker-setting",
+        SAMSA_TLS_CA: "/nonexistent/ca.pem",
+      }),
     ]);
     assert.equal(fromFile, 3, "the file applies");
     assert.equal(envOverFile, 2, "SAMSA_* beats the file");

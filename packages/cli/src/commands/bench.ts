@@ -202,7 +202,7 @@ const produceCommand: Command = {
   async run(args, context) {
     const settings = produceSettings(args);
     const format = args.output();
-    const connection = connectionSettings(args, context.env);
+    const connection = connectionSettings(args, context);
     const admin = createAdmin(connection);
     let producer: Producer | undefined;
     let topic: BenchTopic | undefined;
@@ -276,7 +276,7 @@ const consumeCommand: Command = {
   },
   async run(args, context) {
     const format = args.output();
-    const connection = connectionSettings(args, context.env);
+    const connection = connectionSettings(args, context);
     const limit = args.int("records", { min: 1, max: 1_000_000_000 });
     const settings: ProduceSettings = {
       records: limit ?? 100_000,

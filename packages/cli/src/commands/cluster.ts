@@ -59,7 +59,7 @@ const infoCommand: Command = {
   },
   async run(args, context) {
     const format = args.output();
-    return using(createAdmin(connectionSettings(args, context.env)), async (client) => {
+    return using(createAdmin(connectionSettings(args, context)), async (client) => {
       let topicNames: string[];
       let metadata;
       try {

@@ -103,7 +103,7 @@ export const consumeCommand: Command = {
       if (wantedPartitions.length > 0)
         throw new UsageError("--partition cannot be combined with --group (the group assigns partitions)");
     }
-    const settings = connectionSettings(args, context.env);
+    const settings = connectionSettings(args, context);
     const admin = createAdmin(settings);
     let consumer: Consumer | undefined;
     let printed = 0;

@@ -27,7 +27,7 @@ import {
 import type { GroupDescription, PartitionLag, PartitionOffsets, SeekTarget } from "../kafka/groups.ts";
 
 function admin(args: Args, context: Context): Admin {
-  return createAdmin(connectionSettings(args, context.env));
+  return createAdmin(connectionSettings(args, context));
 }
 
 const dash = (value: bigint | null): string => (value === null ? "-" : String(value));

@@ -92,7 +92,7 @@ export const produceCommand: Command = {
     const acks = parseAcks(args.string("acks"));
     const rate = args.int("rate", { min: 1 });
     const file = args.string("file");
-    const settings = connectionSettings(args, context.env);
+    const settings = connectionSettings(args, context);
 
     let input: Readable;
     let totalBytes: number | undefined;

@@ -45,7 +45,7 @@ const deleteCommand: Command = {
       return Number(p);
     });
     const format = args.output();
-    return using(createAdmin(connectionSettings(args, context.env)), async (admin) => {
+    return using(createAdmin(connectionSettings(args, context)), async (admin) => {
       const info = await topicInfo(admin, topic);
       const partitions = selectPartitions(info, wanted);
       const [starts, ends, targets] = await Promise.all([

@@ -76,7 +76,7 @@ export const backupCommand: Command = {
     const topic = args.positional(0);
     const file = args.string("file");
     if (file === undefined) throw new CliError("--file is required ('-' for stdout)", { exitCode: ExitCode.usage });
-    const settings = connectionSettings(args, context.env);
+    const settings = connectionSettings(args, context);
     const started = context.now();
     return using(createAdmin(settings), async (admin) => {
       const info = await topicInfo(admin, topic);
@@ -374,7 +374,7 @@ export const restoreCommand: Command = {
     const partitioning = args.oneOf("partitioning", ["keep", "key"] as const) ?? "keep";
     const acks = parseAcks(args.string("acks"));
     if (acks === 0) throw new CliError("--acks 0 cannot confirm a restore; use all or 1", { exitCode: ExitCode.usage });
-    const settings = connectionSettings(args, context.env);
+    const settings = connectionSettings(args, context);
     const showProgress = context.stderrIsTTY && !args.flag("no-progress");
     const started = context.now();
     const checked = file !== "-" && !args.flag("no-verify") ? await verify(file, context, showProgress) : undefined;

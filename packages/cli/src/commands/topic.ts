@@ -21,7 +21,7 @@ import { backupCommand, restoreCommand } from "./topic-backup.ts";
 import { topicResource } from "../kafka/cluster.ts";
 
 function admin(args: Args, context: Context): Admin {
-  return createAdmin(connectionSettings(args, context.env));
+  return createAdmin(connectionSettings(args, context));
 }
 
 const createCommand: Command = {

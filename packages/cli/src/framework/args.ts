@@ -45,6 +45,46 @@ export const connectionOptions: Readonly<Record<string, OptionSpec>> = {
   timeout: { type: "string", value: "MS", description: "request timeout in milliseconds (default 30000)" },
 };
 
+/** TLS and SASL, for every command that connects (security.ts resolves them; docs/cli.md). */
+export const securityOptions: Readonly<Record<string, OptionSpec>> = {
+  "command-config": {
+    type: "string",
+    value: "FILE",
+    description: "Kafka client properties: security.protocol, sasl.*, ssl.* ($SAMSA_COMMAND_CONFIG)",
+  },
+  "security-protocol": {
+    type: "string",
+    value: "PROTO",
+    description: "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL ($SAMSA_SECURITY_PROTOCOL)",
+  },
+  "sasl-mechanism": {
+    type: "string",
+    value: "MECH",
+    description: "PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER ($SAMSA_SASL_MECHANISM)",
+  },
+  "sasl-username": { type: "string", value: "USER", description: "SASL user name ($SAMSA_SASL_USERNAME)" },
+  "sasl-password": {
+    type: "string",
+    value: "PASS",
+    description: "SASL password; prefer $SAMSA_SASL_PASSWORD (stays out of shell history and ps)",
+  },
+  "tls-ca": { type: "string", value: "FILE", description: "PEM CA certificates to trust ($SAMSA_TLS_CA)" },
+  "tls-cert": {
+    type: "string",
+    value: "FILE",
+    description: "PEM client certificate (chain) for mTLS ($SAMSA_TLS_CERT)",
+  },
+  "tls-key": {
+    type: "string",
+    value: "FILE",
+    description: "PEM private key of --tls-cert ($SAMSA_TLS_KEY; passphrase: $SAMSA_TLS_KEY_PASSWORD)",
+  },
+  "tls-insecure": {
+    type: "boolean",
+    description: "do not verify the broker's certificate (testing only; $SAMSA_TLS_INSECURE)",
+  },
+};
+
 export const outputOption: Readonly<Record<string, OptionSpec>> = {
   output: { type: "string", short: "o", value: "text|json", description: "output format (default text)" },
 };
@@ -57,7 +97,7 @@ export function allOptions(spec: CommandSpec): Readonly<Record<string, OptionSpe
   return {
     ...spec.options,
     ...(spec.reads === true ? outputOption : {}),
-    ...(spec.connects === true ? connectionOptions : {}),
+    ...(spec.connects === true ? { ...connectionOptions, ...securityOptions } : {}),
     ...helpOption,
   };
 }
@@ -224,6 +264,14 @@ export function renderHelp(spec: CommandSpec): string {
     ...helpOption,
   });
   parts.push("", "Common options:", columns(common.map(([n, o]) => [optionLabel(n, o), o.description])));
+  if (spec.connects === true) {
+    const security = Object.entries(securityOptions);
+    parts.push(
+      "",
+      "Security options (flag, else variable, else --command-config; docs/cli.md):",
+      columns(security.map(([n, o]) => [optionLabel(n, o), o.description])),
+    );
+  }
   for (const note of spec.notes ?? []) parts.push("", note);
   if ((spec.examples ?? []).length > 0) parts.push("", "Examples:", ...(spec.examples ?? []).map((e) => `  ${e}`));
   return parts.join("\n") + "\n";

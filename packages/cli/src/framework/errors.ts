@@ -13,8 +13,10 @@ export const ExitCode = {
   unreachable: 3,
   /** A named topic, partition or group does not exist. */
   notFound: 4,
-  /** Input data is invalid (a backup file, a line of input). */
+  /** Input data is invalid (a backup file, a line of input, a client config file). */
   badInput: 5,
+  /** Access denied: authentication failed (SASL, TLS certificates) or the principal lacks an ACL. */
+  denied: 6,
   /** Interrupted by Ctrl-C (SIGINT) or SIGTERM before finishing. */
   interrupted: 130,
 } as const;
@@ -52,6 +54,16 @@ export class BadInputError extends CliError {
   constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
     super(message, { exitCode: ExitCode.badInput, ...options });
   }
+}
+
+/** A client config (--command-config file, a JAAS entry, key or certificate files) that cannot be used. */
+export class ClientConfigError extends BadInputError {
+  override readonly name: string = "ClientConfigError";
+}
+
+/** A login the broker refused without a Kafka error code (raised inside the client library's connect). */
+export class AuthenticationRefused extends Error {
+  override readonly name: string = "AuthenticationRefused";
 }
 
 export class InterruptedError extends CliError {
@@ -121,6 +133,24 @@ function hasCode(error: unknown, codes: readonly string[]): boolean {
   return visit(error);
 }
 
+/** The first error in a chain (causes and nested errors) that passes `test`. */
+function findInChain<T>(error: unknown, test: (value: unknown) => value is T): T | undefined {
+  const seen = new Set<unknown>();
+  const visit = (value: unknown): T | undefined => {
+    if (typeof value !== "object" || value === null || seen.has(value)) return undefined;
+    seen.add(value);
+    if (test(value)) return value;
+    const record = value as { errors?: unknown; cause?: unknown };
+    if (Array.isArray(record.errors))
+      for (const inner of record.errors as unknown[]) {
+        const found = visit(inner);
+        if (found !== undefined) return found;
+      }
+    return visit(record.cause);
+  };
+  return visit(error);
+}
+
 /** Whether the error means the cluster could not be reached (as opposed to refusing a request). */
 export function isUnreachable(error: unknown): boolean {
   return (
@@ -131,6 +161,20 @@ export function isUnreachable(error: unknown): boolean {
 
 const notFoundNames = new Set(["UNKNOWN_TOPIC_OR_PARTITION", "UNKNOWN_TOPIC_ID", "GROUP_ID_NOT_FOUND"]);
 
+/** Kafka errors that mean "who you are" or "what you may do" was refused (exit code 6). */
+const deniedNames = new Set([
+  "SASL_AUTHENTICATION_FAILED",
+  "UNSUPPORTED_SASL_MECHANISM",
+  "TOPIC_AUTHORIZATION_FAILED",
+  "GROUP_AUTHORIZATION_FAILED",
+  "CLUSTER_AUTHORIZATION_FAILED",
+  "TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
+  "DELEGATION_TOKEN_AUTHORIZATION_FAILED",
+]);
+
+const saslHint =
+  "check the SASL mechanism and the credentials (--command-config; --sasl-*, $SAMSA_SASL_PASSWORD, $SAMSA_SASL_TOKEN)";
+
 /** Kafka's error names as words, with hints for the common ones. */
 const kafkaHints: Readonly<Record<string, string>> = {
   TOPIC_ALREADY_EXISTS: "pick another name, or 'samsa topic describe' it",
@@ -140,6 +184,9 @@ const kafkaHints: Readonly<Record<string, string>> = {
   INVALID_CONFIG: "'samsa topic describe TOPIC' shows the current configs",
   INVALID_TOPIC_EXCEPTION: "topic names use letters, digits, '.', '_' and '-' (at most 249)",
   POLICY_VIOLATION: "the cluster's policy refused it",
+  SASL_AUTHENTICATION_FAILED: saslHint,
+  UNSUPPORTED_SASL_MECHANISM: "--sasl-mechanism must be one the listener enables (sasl.enabled.mechanisms)",
+  ILLEGAL_SASL_STATE: "does the listener use SASL? --security-protocol must match the listener's",
   TOPIC_AUTHORIZATION_FAILED: "the principal lacks the ACL for this topic",
   CLUSTER_AUTHORIZATION_FAILED: "the principal lacks the cluster ACL",
   OFFSET_OUT_OF_RANGE: "'samsa topic describe TOPIC' shows the partition's offsets",
@@ -165,19 +212,139 @@ export function describeFailure(error: unknown, what: string): CliError {
     const why = server.length > 0 ? `${server.join("; ")} (${names.join(", ")})` : `${words} (${names.join(", ")})`;
     const hint = kafkaHints[first];
     return new CliError(`${what}: ${why}`, {
-      exitCode: notFoundNames.has(first) ? ExitCode.notFound : ExitCode.failed,
+      exitCode: notFoundNames.has(first)
+        ? ExitCode.notFound
+        : names.some((n) => deniedNames.has(n))
+          ? ExitCode.denied
+          : ExitCode.failed,
       ...(hint === undefined ? {} : { hint }),
+      cause: error,
+    });
+  }
+  const refused = findInChain(error, (e): e is AuthenticationRefused => e instanceof AuthenticationRefused);
+  if (refused !== undefined)
+    return new CliError(`${what}: ${refused.message}`, { exitCode: ExitCode.denied, hint: saslHint, cause: error });
+  const mismatch = protocolMismatch(error);
+  if (mismatch !== undefined)
+    return new CliError(`${what}: ${mismatch.message}`, { hint: mismatch.hint, cause: error });
+  // A TLS failure in the error, else one a connection reported before the error said only "closed".
+  const tls = tlsFailure(error) ?? (isUnreachable(error) ? observedTlsFailure : undefined);
+  if (tls !== undefined) {
+    return new CliError(`${what}: TLS handshake failed: ${tls.message} (${tls.code})`, {
+      exitCode: ExitCode.denied,
+      hint: tls.hint,
       cause: error,
     });
   }
   if (isUnreachable(error)) {
     return new CliError(`${what}: cannot reach the cluster (${innermostMessage(error)})`, {
       exitCode: ExitCode.unreachable,
-      hint: "check -b/--brokers or $SAMSA_BROKERS, and that the broker is running",
+      hint: "check -b/--brokers or $SAMSA_BROKERS, that the broker is running, and --security-protocol for a TLS or SASL listener",
       cause: error,
     });
   }
   return new CliError(`${what}: ${innermostMessage(error)}`, { cause: error });
+}
+
+// ---------------------------------------------------------------------------------------------- TLS failures
+
+/** OpenSSL's certificate verification results (node:tls reports them as the error's code). */
+const untrustedCodes = new Set([
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_CHAIN_TOO_LONG",
+  "INVALID_CA",
+  "INVALID_PURPOSE",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_REVOKED",
+]);
+const hostnameCodes = new Set(["ERR_TLS_CERT_ALTNAME_INVALID", "HOSTNAME_MISMATCH", "ERR_TLS_CERT_ALTNAME_FORMAT"]);
+
+interface TlsFailure {
+  readonly code: string;
+  readonly message: string;
+  readonly hint: string;
+}
+
+/** The TLS failure inside a connection error: the broker's certificate refused, or ours. */
+export function tlsFailure(error: unknown): TlsFailure | undefined {
+  const seen = new Set<unknown>();
+  const visit = (value: unknown): TlsFailure | undefined => {
+    if (typeof value !== "object" || value === null || seen.has(value)) return undefined;
+    seen.add(value);
+    const record = value as { code?: unknown; message?: unknown; reason?: unknown; errors?: unknown; cause?: unknown };
+    const code = typeof record.code === "string" ? record.code : "";
+    // OpenSSL's errors carry a short `reason` ("tlsv13 alert certificate required") next to a long message.
+    const text = typeof record.reason === "string" ? record.reason : record.message;
+    const message =
+      typeof text === "string"
+        ? text
+            .replace(/; if the root CA is installed locally.*$/s, "") // Node's advice names its own flags
+            .replace(/\s+/g, " ")
+            .trim()
+        : code;
+    if (untrustedCodes.has(code))
+      return {
+        code,
+        message: `the broker's certificate is not trusted: ${message}`,
+        hint: "give the CA that signed the broker's certificate: --tls-ca FILE, or ssl.truststore.location (PEM) in --command-config",
+      };
+    if (hostnameCodes.has(code))
+      return {
+        code,
+        message: `the broker's certificate does not name the host: ${message}`,
+        hint: "connect by a name the certificate holds, or set ssl.endpoint.identification.algorithm= (empty) in --command-config",
+      };
+    // An alert from the broker: it refused our certificate, or wanted one (mTLS).
+    if (/^ERR_SSL_.*ALERT/.test(code))
+      return {
+        code,
+        message: `the broker refused the connection: ${message}`,
+        hint: "the listener wants a client certificate it trusts: --tls-cert FILE --tls-key FILE, or ssl.keystore.location (PEM)",
+      };
+    if (Array.isArray(record.errors)) {
+      for (const inner of record.errors as unknown[]) {
+        const found = visit(inner);
+        if (found !== undefined) return found;
+      }
+    }
+    return visit(record.cause);
+  };
+  return visit(error);
+}
+
+let observedTlsFailure: TlsFailure | undefined;
+
+/**
+ * Notes an error a connection reported by itself. A broker that refuses a client certificate
+ * (TLS 1.3) sends its alert after the handshake completed: the request in flight then fails with
+ * only "Connection closed", and this note keeps the reason for describeFailure.
+ */
+export function noteConnectionError(error: unknown): void {
+  observedTlsFailure ??= tlsFailure(error);
+}
+
+/** A TLS client on a plaintext listener, or the other way round (the client library's words). */
+function protocolMismatch(error: unknown): { message: string; hint: string } | undefined {
+  const message = innermostMessage(error);
+  if (/^Broker requires TLS/.test(message))
+    return {
+      message: "the listener uses TLS",
+      hint: "--security-protocol SSL or SASL_SSL (with --tls-ca FILE unless its certificate is publicly trusted)",
+    };
+  if (/^TLS handshake failed|secure TLS connection was established|wrong version number/i.test(message))
+    return {
+      message: `the TLS handshake did not complete (${message}): does the listener use TLS?`,
+      hint: "--security-protocol PLAINTEXT or SASL_PLAINTEXT",
+    };
+  return undefined;
 }
 
 /** The most specific message of an error chain (the client library nests its causes). */
@@ -195,9 +362,37 @@ export function innermostMessage(error: unknown): string {
   return message.replace(/\s+/g, " ").trim();
 }
 
-/** The line printed for a failure: `samsa <command>: message (try: hint)`. */
+/** The line printed for a failure: `samsa <command>: message (try: hint)`, with secrets masked. */
 export function failureLine(command: string, error: CliError): string {
   const prefix = command === "" ? "samsa" : `samsa ${command}`;
   const hint = error.hint === undefined ? "" : ` — try: ${error.hint}`;
-  return `${prefix}: ${error.message}${hint}`.replace(/[\r\n]+/g, " ");
+  return redactSecrets(`${prefix}: ${error.message}${hint}`.replace(/[\r\n]+/g, " "));
+}
+
+// ---------------------------------------------------------------------------------------------- secrets
+
+const secrets = new Set<string>();
+
+/**
+ * Remembers a secret (a password, a token, a key's passphrase) so that no line the CLI writes to
+ * stderr shows it, whatever a library or a broker puts into an error message.
+ */
+export function rememberSecret(secret: string): void {
+  if (secret !== "") secrets.add(secret);
+}
+
+/** Secrets shorter than this are masked only where they stand alone (not inside words like "produce"). */
+const secretCharsAnywhere = 4;
+
+/** `text` with every remembered secret replaced by `***` (longest first, so none leaks in part). */
+export function redactSecrets(text: string): string {
+  let out = text;
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+    if (secret.length >= secretCharsAnywhere) out = out.replaceAll(secret, "***");
+    else {
+      const escaped = secret.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      out = out.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, "gu"), "***");
+    }
+  }
+  return out;
 }
