@@ -28,6 +28,7 @@ import type { RegisteredApi } from "./handlers/index.ts";
 import type { ScramCredentialStore } from "./security/credential-store.ts";
 import type { ListenerConfig } from "./security/listeners.ts";
 import type { OAuthBearerValidator } from "./security/oauthbearer.ts";
+import { certificateDistinguishedName } from "./security/distinguished-name.ts";
 import { subjectToDistinguishedName, userPrincipal } from "./security/principal.ts";
 import type { KafkaPrincipal } from "./security/principal.ts";
 import { ConnectionSecurity } from "./security/session.ts";
@@ -377,13 +378,29 @@ export interface NetworkServer {
   close(): Promise<void>;
 }
 
-/** The principal a verified TLS client certificate stands for (Kafka's default: User:<subject DN>). */
-function certificatePrincipal(socket: Socket, listener: ListenerConfig): KafkaPrincipal | undefined {
+/**
+ * The principal a verified TLS client certificate stands for: User:<subject DN> (RFC 2253, as
+ * Java prints it), or on an SSL listener what ssl.principal.mapping.rules make of the DN — or why
+ * no rule applies.
+ */
+function certificatePrincipal(
+  socket: Socket,
+  listener: ListenerConfig,
+): { principal: KafkaPrincipal } | { refusal: string } | undefined {
   if (listener.tls === undefined || listener.tls.clientAuth === "none") return undefined;
   const tlsSocket = socket as TLSSocket;
   const certificate = tlsSocket.getPeerX509Certificate();
   if (certificate === undefined || !tlsSocket.authorized) return undefined;
-  return userPrincipal(subjectToDistinguishedName(certificate.subject));
+  let dn: string;
+  try {
+    dn = certificateDistinguishedName(certificate.raw);
+  } catch {
+    dn = subjectToDistinguishedName(certificate.subject); // not expected for a certificate TLS verified
+  }
+  const mapper = listener.tls.principalMapper;
+  if (mapper === undefined) return { principal: userPrincipal(dn) };
+  const mapped = mapper.map(dn);
+  return mapped.ok ? { principal: userPrincipal(mapped.name) } : { refusal: mapped.reason };
 }
 
 /** Listens on `host:port` (one listener: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL) and serves Kafka requests until closed. */
@@ -465,7 +482,8 @@ export async function startNetworkServer(options: {
     perIp.set(ip, count + 1);
     broker.metrics.connectionsTotal++;
     broker.metrics.connectionsOpen++;
-    const principal = certificatePrincipal(socket, listener);
+    const certificate = certificatePrincipal(socket, listener);
+    const principal = certificate !== undefined && "principal" in certificate ? certificate.principal : undefined;
     if (principal !== undefined) {
       broker.logger.log("debug", "TLS client authenticated", { client: ip, principal: `User:${principal.name}` });
     }
@@ -488,6 +506,11 @@ export async function startNetworkServer(options: {
       else perIp.set(ip, left);
     };
     connections.add(connection);
+    if (certificate !== undefined && "refusal" in certificate) {
+      // As Kafka: the TLS handshake completes; the first request then closes the connection unanswered.
+      const reason = `client certificate not mapped to a principal: ${certificate.refusal}`;
+      socket.prependOnceListener("data", () => connection.close(reason, "warn"));
+    }
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -5,6 +5,8 @@
 // `listener.name.<name>.` as Kafka does. Validation errors name the setting.
 import { readFileSync } from "node:fs";
 import { parseJaasConfig, plainUsers } from "./plain.ts";
+import { parsePrincipalMappingRules, PrincipalMappingRulesError } from "./principal-mapping.ts";
+import type { PrincipalMapper } from "./principal-mapping.ts";
 import { UnsecuredValidatorOptionError, unsecuredValidatorOptions } from "./unsecured-jws.ts";
 import type { UnsecuredValidatorOptions } from "./unsecured-jws.ts";
 
@@ -26,6 +28,11 @@ export interface TlsConfig {
   /** PEM trust store: the CAs client certificates must chain to. */
   readonly ca: string | undefined;
   readonly clientAuth: ClientAuth;
+  /**
+   * ssl.principal.mapping.rules for the certificate principal: SSL listeners only (Kafka reads the
+   * setting there; on SASL_SSL the principal comes from the SASL login).
+   */
+  readonly principalMapper: PrincipalMapper | undefined;
 }
 
 export interface SaslConfig {
@@ -186,7 +193,7 @@ export function resolveListeners(get: (name: string) => string | undefined): Lis
       );
     }
     const a = advertised.find((x) => x.name === e.name);
-    const tls = protocol === "SSL" || protocol === "SASL_SSL" ? tlsConfig(e.name, get) : undefined;
+    const tls = protocol === "SSL" || protocol === "SASL_SSL" ? tlsConfig(e.name, get, protocol === "SSL") : undefined;
     const sasl = protocol === "SASL_PLAINTEXT" || protocol === "SASL_SSL" ? saslConfig(e.name, get) : undefined;
     return {
       name: e.name,
@@ -223,7 +230,7 @@ function readSettingFile(setting: string, path: string): Buffer {
   }
 }
 
-function tlsConfig(listener: string, get: (name: string) => string | undefined): TlsConfig {
+function tlsConfig(listener: string, get: (name: string) => string | undefined, mapsPrincipal: boolean): TlsConfig {
   const s = (setting: string): { name: string; value: string } => listenerSetting(listener, setting, get);
   const keystoreType = s("ssl.keystore.type");
   const location = s("ssl.keystore.location");
@@ -295,11 +302,17 @@ function tlsConfig(listener: string, get: (name: string) => string | undefined):
   if (auth !== "none" && ca === undefined) {
     throw new ListenerConfigError(clientAuth.name, `client authentication needs a trust store (ssl.truststore.*)`);
   }
-  const rules = s("ssl.principal.mapping.rules");
-  if (rules.value.trim() !== "DEFAULT") {
-    throw new ListenerConfigError(rules.name, "only DEFAULT is supported");
+  let principalMapper: PrincipalMapper | undefined;
+  if (mapsPrincipal) {
+    const rules = s("ssl.principal.mapping.rules");
+    try {
+      principalMapper = parsePrincipalMappingRules(rules.value);
+    } catch (error) {
+      if (error instanceof PrincipalMappingRulesError) throw new ListenerConfigError(rules.name, error.message);
+      throw error;
+    }
   }
-  return { key, cert, pfx, passphrase, ca, clientAuth: auth };
+  return { key, cert, pfx, passphrase, ca, clientAuth: auth, principalMapper };
 }
 
 function pemBlocks(text: string, label: RegExp): string[] {

@@ -20,7 +20,9 @@ export function formatPrincipal(principal: KafkaPrincipal): string {
  * A certificate subject as Kafka's default principal builder names it: the RFC 2253 form of the
  * distinguished name, most specific attribute first (`CN=alice,OU=eng,O=Example,C=US`). Node prints
  * the subject one attribute per line in certificate order, so the lines are reversed; characters
- * RFC 2253 reserves are escaped.
+ * RFC 2253 reserves are escaped. An approximation (multi-valued RDNs, attributes without an RFC
+ * 2253 keyword): the server reads the DER instead (distinguished-name.ts) and uses this only if
+ * that fails.
  */
 export function subjectToDistinguishedName(subject: string): string {
   return subject

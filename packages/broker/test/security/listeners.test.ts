@@ -128,9 +128,10 @@ describe("listener configuration", () => {
         "ssl.keystore.type": "PEM",
         "ssl.keystore.key": "k",
         "ssl.keystore.certificate.chain": "c",
-        "ssl.principal.mapping.rules": "RULE:^CN=(.*)$/$1/",
+        "ssl.principal.mapping.rules": "RULE:^CN=(.*$/$1/",
       },
       "ssl.principal.mapping.rules",
+      /Unclosed group/,
     );
     refused({ "listener.name.x.ssl.unknown": "1" }, "listener.name.x.ssl.unknown", /unknown setting/);
     refused({ "sasl.server.max.receive.size": "0" }, "sasl.server.max.receive.size");
