@@ -3,6 +3,7 @@
 // settings stop startup with a message naming the setting.
 import { isIP } from "node:net";
 import { canonicalIp } from "./ip.ts";
+import { parseJavaProperties } from "./properties.ts";
 import { defaultLogConfig } from "./storage/log-config.ts";
 import type { Durability, LogConfig } from "./storage/log-config.ts";
 import { applyTopicConfigs } from "./storage/topic-config.ts";
@@ -333,23 +334,12 @@ function ioRate(value: string): number | undefined {
   return n >= Number.MAX_SAFE_INTEGER ? undefined : n;
 }
 
-/** Parses a Java-style .properties text: `key=value` or `key: value`, `#`/`!` comments, `\` continuations. */
+/**
+ * A server.properties text as Kafka reads it (Java's Properties.load; properties.ts). Throws
+ * PropertiesError for malformed text (a bad \\uXXXX escape, too large).
+ */
 export function parseProperties(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    let line = (lines[i] ?? "").trimStart();
-    if (line === "" || line.startsWith("#") || line.startsWith("!")) continue;
-    while (line.endsWith("\\")) {
-      line = line.slice(0, -1); // as in Java, a backslash at the very end of the text is dropped
-      if (i + 1 >= lines.length) break;
-      line += (lines[++i] ?? "").trimStart();
-    }
-    const m = /^([^=:\s]+)\s*[=:\s]\s*(.*)$/.exec(line);
-    if (m === null) out[line.trim()] = "";
-    else out[m[1] ?? ""] = (m[2] ?? "").trim();
-  }
-  return out;
+  return Object.fromEntries(parseJavaProperties(text, "the config file"));
 }
 
 /** SAMSA_LOG_RETENTION_MS=… → log.retention.ms=… (lower case, underscores to dots). */

@@ -3,6 +3,7 @@
 export { startBroker } from "./broker.ts";
 export type { RunningBroker, StartBrokerOptions } from "./broker.ts";
 export { ConfigError, parseProperties, resolveBrokerConfig, settingsFromEnv, brokerSettingDefaults } from "./config.ts";
+export { parseJavaProperties, PropertiesError, propertiesBytesMax, propertiesEntriesMax } from "./properties.ts";
 export type { BrokerConfig } from "./config.ts";
 export { withPlaintextListener } from "./security/listeners.ts";
 export type { ListenerConfig, SecurityProtocol } from "./security/listeners.ts";

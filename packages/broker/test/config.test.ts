@@ -7,6 +7,7 @@ import {
   brokerSettingDefaults,
   ConfigError,
   parseProperties,
+  PropertiesError,
   resolveBrokerConfig,
   settingsFromEnv,
 } from "../src/index.ts";
@@ -307,6 +308,22 @@ describe("parseProperties", () => {
       flag: "",
       z: "end",
     });
+  });
+
+  test("escapes as Java's Properties.load reads them: \\\\ is one backslash and does not continue the line", () => {
+    const text = [
+      "ssl.principal.mapping.rules=RULE:^CN=([^\\\\,]+).*$/$1/",
+      "even=ends\\\\",
+      "next=\\u0041\\tB\\=C",
+      "key\\ with\\:seps = v",
+    ].join("\n");
+    assert.deepEqual(parseProperties(text), {
+      "ssl.principal.mapping.rules": "RULE:^CN=([^\\,]+).*$/$1/",
+      even: "ends\\",
+      next: "A\tB=C",
+      "key with:seps": "v",
+    });
+    assert.throws(() => parseProperties("bad=\\u12G4"), PropertiesError);
   });
 
   test("an empty text gives no settings", () => {
