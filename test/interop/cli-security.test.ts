@@ -8,32 +8,26 @@
 // default validator: the unsecured token the CLI builds from OAuthBearerLoginModule's options, a
 // token in $SAMSA_SASL_TOKEN, and tokens the broker refuses (missing scope, expired).
 import assert from "node:assert/strict";
-import { pbkdf2Sync, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import { Producer } from "@platformatic/kafka";
-import { ApiKey } from "@samsa/protocol";
-import { generateTestCertificates, opensslMissing, uniqueName, WireClient } from "@samsa/testkit";
-import type { TestCertificates } from "@samsa/testkit";
+import { uniqueName } from "@samsa/testkit";
 import { samsa } from "./cli-support.ts";
 import { fetchRecords, useTarget } from "./support.ts";
 import type { RunResult } from "./support.ts";
+import { makeCertificates, plainUser, scramUser, securedTargetSkip, useSecuredTarget } from "./security-support.ts";
 
-const skipAll = opensslMissing() ?? false;
-const certs: TestCertificates | undefined = skipAll === false ? generateTestCertificates() : undefined;
-const file = (name: keyof TestCertificates): string => String(certs?.[name] ?? "");
+const certs = makeCertificates();
+const file = certs.file;
 
-const plainUser = { name: "carol", password: "carol-plain-secret" };
-const scramUser = { name: "alice", password: "alice-scram-secret" };
 const wrongPassword = "wrong-password-9f3a";
-const scramJaas = "org.apache.kafka.common.security.scram.ScramLoginModule required;";
 /** The documented exit code of authentication and authorization failures (docs/cli.md). */
 const denied = 6;
 
 function properties(name: string, lines: Record<string, string>): string {
-  const path = join(certs?.dir ?? "", `${name}.properties`);
+  const path = join(certs.dir, `${name}.properties`);
   const text = Object.entries(lines)
     .map(([k, v]) => `${k}=${v}\n`)
     .join("");
@@ -73,58 +67,9 @@ function expectFailure(result: RunResult, code: number, reason: RegExp, secrets:
 
 describe(
   "samsa CLI on secured listeners: SASL_SSL (SCRAM, PLAIN) and mTLS",
-  { skip: skipAll, timeout: 300_000 },
+  { skip: securedTargetSkip, timeout: 300_000 },
   () => {
-    const target = useTarget({
-      listeners: [
-        { name: "SASL_SSL", securityProtocol: "SASL_SSL" },
-        { name: "MTLS", securityProtocol: "SSL" },
-      ],
-      settings: {
-        "sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
-        "listener.name.sasl_ssl.plain.sasl.jaas.config": `org.apache.kafka.common.security.plain.PlainLoginModule required user_${plainUser.name}="${plainUser.password}";`,
-        "listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config": scramJaas,
-        "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config": scramJaas,
-        "ssl.keystore.type": "PEM",
-        "ssl.keystore.location": file("serverPem"),
-        "ssl.truststore.type": "PEM",
-        "ssl.truststore.location": file("caCert"),
-        "listener.name.mtls.ssl.client.auth": "required",
-      },
-    });
-    const saslSsl = (): string => target().listenerAddresses.get("SASL_SSL") ?? "";
-    const mtls = (): string => target().listenerAddresses.get("MTLS") ?? "";
-    before(async () => {
-      // The SCRAM credentials go in with plain AlterUserScramCredentials over the PLAINTEXT listener,
-      // independent of the CLI under test.
-      const client = await WireClient.connect(target().bootstrap);
-      try {
-        for (const [i, hash] of (["sha256", "sha512"] as const).entries()) {
-          const salt = randomBytes(16);
-          const upsertion = {
-            name: scramUser.name,
-            mechanism: i + 1,
-            iterations: 4096,
-            salt,
-            saltedPassword: pbkdf2Sync(scramUser.password, salt, 4096, hash === "sha256" ? 32 : 64, hash),
-          };
-          const response = await client.send(ApiKey.AlterUserScramCredentials, 0, {
-            deletions: [],
-            upsertions: [upsertion],
-          });
-          assert.deepEqual(
-            response.results.map((r) => [r.user, r.errorCode]),
-            [[scramUser.name, 0]],
-          );
-        }
-      } finally {
-        client.close();
-      }
-    });
-
-    after(() => {
-      if (certs !== undefined) rmSync(certs.dir, { recursive: true, force: true });
-    });
+    const { target, saslSsl, mtls } = useSecuredTarget(certs);
 
     test("--command-config with SCRAM-SHA-512 over SASL_SSL: topic create, produce, consume", async () => {
       const topic = uniqueName("cli-sec-scram");

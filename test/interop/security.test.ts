@@ -7,13 +7,10 @@
 // librdkafka does SCRAM only from 2.6.1 on (see below): kcat and confluent-kafka-python do it on the
 // librdkafka bundled with confluent-kafka's PyPI wheel (scripts/librdkafka.sh installs it).
 import assert from "node:assert/strict";
-import { pbkdf2Sync, randomBytes } from "node:crypto";
-import { rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import { ApiKey } from "@samsa/protocol";
-import { generateTestCertificates, opensslMissing, uniqueName, WireClient } from "@samsa/testkit";
-import type { TestCertificates } from "@samsa/testkit";
+import { before, describe, test } from "node:test";
+import { uniqueName } from "@samsa/testkit";
 import type { RunResult } from "./support.ts";
 import {
   kafkaTool,
@@ -24,18 +21,14 @@ import {
   run,
   runOk,
   systemPython,
-  useTarget,
   which,
 } from "./support.ts";
+import { makeCertificates, plainUser, scramUser, securedTargetSkip, useSecuredTarget } from "./security-support.ts";
 
-const skipAll = opensslMissing() ?? false;
-const certs: TestCertificates | undefined = skipAll === false ? generateTestCertificates() : undefined;
-const file = (name: keyof TestCertificates): string => String(certs?.[name] ?? "");
+const certs = makeCertificates();
+const file = certs.file;
 
-const plainUser = { name: "carol", password: "carol-plain-secret" };
-const scramUser = { name: "alice", password: "alice-scram-secret" };
 const wrongPassword = "not-the-password";
-const scramJaas = "org.apache.kafka.common.security.scram.ScramLoginModule required;";
 
 const kcat = which("kcat") ?? which("kafkacat");
 const javaMissing = kafkaToolsMissing();
@@ -63,58 +56,8 @@ function kcatLibrdkafka(version: RunResult): { version: string; scram: boolean }
   return { version: found[1] ?? "", scram: (found[2] ?? "").split(",").includes("sasl_scram") };
 }
 
-describe("authentication: SASL_SSL (PLAIN, SCRAM) and mTLS with real clients", { skip: skipAll }, () => {
-  const target = useTarget({
-    listeners: [
-      { name: "SASL_SSL", securityProtocol: "SASL_SSL" },
-      { name: "MTLS", securityProtocol: "SSL" },
-    ],
-    settings: {
-      "sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
-      "listener.name.sasl_ssl.plain.sasl.jaas.config": `org.apache.kafka.common.security.plain.PlainLoginModule required user_${plainUser.name}="${plainUser.password}";`,
-      "listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config": scramJaas,
-      "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config": scramJaas,
-      "ssl.keystore.type": "PEM",
-      "ssl.keystore.location": file("serverPem"),
-      "ssl.truststore.type": "PEM",
-      "ssl.truststore.location": file("caCert"),
-      "listener.name.mtls.ssl.client.auth": "required",
-    },
-  });
-  const saslSsl = (): string => target().listenerAddresses.get("SASL_SSL") ?? "";
-  const mtls = (): string => target().listenerAddresses.get("MTLS") ?? "";
-
-  before(async () => {
-    // Independent of the clients under test: the salted passwords go in with plain
-    // AlterUserScramCredentials, one mechanism per request (a user may appear once per request).
-    const client = await WireClient.connect(target().bootstrap);
-    try {
-      for (const [i, hash] of (["sha256", "sha512"] as const).entries()) {
-        const salt = randomBytes(16);
-        const upsertion = {
-          name: scramUser.name,
-          mechanism: i + 1,
-          iterations: 4096,
-          salt,
-          saltedPassword: pbkdf2Sync(scramUser.password, salt, 4096, hash === "sha256" ? 32 : 64, hash),
-        };
-        const response = await client.send(ApiKey.AlterUserScramCredentials, 0, {
-          deletions: [],
-          upsertions: [upsertion],
-        });
-        assert.deepEqual(
-          response.results.map((r) => [r.user, r.errorCode]),
-          [[scramUser.name, 0]],
-        );
-      }
-    } finally {
-      client.close();
-    }
-  });
-
-  after(() => {
-    if (certs !== undefined) rmSync(certs.dir, { recursive: true, force: true });
-  });
+describe("authentication: SASL_SSL (PLAIN, SCRAM) and mTLS with real clients", { skip: securedTargetSkip }, () => {
+  const { target, saslSsl, mtls } = useSecuredTarget(certs);
 
   const kcatSaslArgs = (mechanism: string, user: string, password: string): string[] => [
     "-X",
@@ -242,7 +185,7 @@ print(json.dumps({"value": value, "librdkafka": libversion()[0]}))
 
   describe("Kafka's Java tools", { skip: javaMissing ?? false }, () => {
     const properties = (name: string, lines: Record<string, string>): string => {
-      const path = join(certs?.dir ?? "", `${name}.properties`);
+      const path = join(certs.dir, `${name}.properties`);
       writeFileSync(
         path,
         Object.entries(lines)
