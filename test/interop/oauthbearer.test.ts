@@ -17,6 +17,7 @@ import { ApiKey, ErrorCode } from "@samsa/protocol";
 import { uniqueName, waitFor, WireClient } from "@samsa/testkit";
 import {
   kafkaTool,
+  consoleConsume,
   kafkaToolOk,
   kafkaToolsMissing,
   pythonModuleMissing,
@@ -260,20 +261,7 @@ describe("SASL/OAUTHBEARER and re-authentication (KIP-368)", () => {
           input: "alpha\nbeta\n",
         },
       );
-      const consumed = await kafkaToolOk("console-consumer", [
-        "--bootstrap-server",
-        oauth(),
-        "--topic",
-        topic,
-        "--from-beginning",
-        "--max-messages",
-        "2",
-        "--timeout-ms",
-        "30000",
-        "--command-config",
-        login,
-      ]);
-      assert.deepEqual(consumed.stdout.trim().split("\n"), ["alpha", "beta"]);
+      assert.deepEqual(await consoleConsume(oauth(), topic, 2, login), ["alpha", "beta"]);
       for (const [name, options, message] of [
         ["no-scope", 'unsecuredLoginStringClaim_sub="alice"', '{"status":"insufficient_scope", "scope":"[kafka]"}'],
         [

@@ -14,7 +14,7 @@ import { ApiKey, decodeResponseFrame, encodeRequestFrame, FrameSplitter } from "
 import type { Input, RequestByKey, ResponseByKey } from "@samsa/protocol";
 import { generateTestCertificates, opensslMissing, uniqueName, waitFor, WireClient } from "@samsa/testkit";
 import type { TestCertificates } from "@samsa/testkit";
-import { kafkaTool, kafkaToolOk, kafkaToolsMissing, run, runOk, useTarget, which } from "./support.ts";
+import { consoleConsume, kafkaTool, kafkaToolOk, kafkaToolsMissing, run, runOk, useTarget, which } from "./support.ts";
 
 const skipAll = opensslMissing() ?? false;
 const certs: TestCertificates | undefined = skipAll === false ? generateTestCertificates() : undefined;
@@ -237,23 +237,10 @@ describe(
           ["--bootstrap-server", mapped(), "--topic", allowedJava, "--command-config", config],
           { input: "alpha\nbeta\n" },
         );
-        const consumed = await kafkaToolOk("console-consumer", [
-          "--bootstrap-server",
-          mapped(),
-          "--topic",
-          allowedJava,
-          "--partition",
-          "0",
-          "--offset",
-          "earliest",
-          "--max-messages",
-          "2",
-          "--timeout-ms",
-          "30000",
-          "--command-config",
-          config,
-        ]);
-        assert.deepEqual(consumed.stdout.trim().split("\n"), ["alpha", "beta"]);
+        assert.deepEqual(
+          await consoleConsume(mapped(), allowedJava, 2, config, ["--partition", "0", "--offset", "earliest"]),
+          ["alpha", "beta"],
+        );
         const refused = await kafkaTool(
           "console-producer",
           ["--bootstrap-server", mapped(), "--topic", denied, "--command-config", config],

@@ -14,6 +14,7 @@ import { uniqueName } from "@samsa/testkit";
 import type { RunResult } from "./support.ts";
 import {
   kafkaTool,
+  consoleConsume,
   kafkaToolOk,
   kafkaToolsMissing,
   modernLibrdkafka,
@@ -212,20 +213,7 @@ print(json.dumps({"value": value, "librdkafka": libversion()[0]}))
         { input: "alpha\nbeta\n" },
       );
       const plain = saslProperties("PLAIN", plainUser.name, plainUser.password);
-      const consumed = await kafkaToolOk("console-consumer", [
-        "--bootstrap-server",
-        saslSsl(),
-        "--topic",
-        topic,
-        "--from-beginning",
-        "--max-messages",
-        "2",
-        "--timeout-ms",
-        "30000",
-        "--command-config",
-        plain,
-      ]);
-      assert.deepEqual(consumed.stdout.trim().split("\n"), ["alpha", "beta"]);
+      assert.deepEqual(await consoleConsume(saslSsl(), topic, 2, plain), ["alpha", "beta"]);
       for (const [mechanism, user, message] of [
         [
           "SCRAM-SHA-512",

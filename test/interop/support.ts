@@ -220,6 +220,33 @@ export async function kafkaToolOk(name: string, args: readonly string[], options
   return result;
 }
 
+/**
+ * Kafka's console consumer reading `count` values of `topic` from the start (with a client config
+ * file, e.g. for a secured listener); returns them in order. `extra` adds arguments (a partition).
+ */
+export async function consoleConsume(
+  bootstrap: string,
+  topic: string,
+  count: number,
+  commandConfig: string,
+  extra: readonly string[] = ["--from-beginning"],
+): Promise<string[]> {
+  const consumed = await kafkaToolOk("console-consumer", [
+    "--bootstrap-server",
+    bootstrap,
+    "--topic",
+    topic,
+    ...extra,
+    "--max-messages",
+    String(count),
+    "--timeout-ms",
+    "30000",
+    "--command-config",
+    commandConfig,
+  ]);
+  return consumed.stdout.trim().split("\n");
+}
+
 // ---------------------------------------------------------------------------------------------- records
 
 export interface SampleRecordsOptions {
