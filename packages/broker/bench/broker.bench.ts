@@ -21,6 +21,8 @@ import { join, resolve } from "node:path";
 import { Admin, Consumer, Producer } from "@platformatic/kafka";
 import * as prettier from "prettier";
 import { freePort } from "@samsa/testkit";
+import { parseConsumerPerf, parseProducerPerf } from "./perf-tools.ts";
+import type { ConsumeResult, ProducerLine } from "./perf-tools.ts";
 
 // ---------------------------------------------------------------------------------------------- settings
 
@@ -532,18 +534,6 @@ async function groupSupport(bootstrap: string): Promise<{ supported: boolean; mi
 
 // ---------------------------------------------------------------------------------------------- workloads
 
-interface ProducerLine {
-  readonly records: number;
-  readonly recordsPerSec: number;
-  readonly mbPerSec: number;
-  readonly avgLatencyMs: number;
-  readonly maxLatencyMs: number;
-  readonly p50Ms: number;
-  readonly p95Ms: number;
-  readonly p99Ms: number;
-  readonly p999Ms: number;
-}
-
 interface ProduceResult {
   /** Sum over the concurrent producers (as the tool reports them, MB = 2^20 bytes). */
   readonly recordsPerSec: number;
@@ -551,26 +541,6 @@ interface ProduceResult {
   readonly records: number;
   readonly perProducer: readonly ProducerLine[];
   readonly wallMs: number;
-}
-
-const producerLine =
-  /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th/g;
-
-function parseProducerPerf(stdout: string): ProducerLine | undefined {
-  const last = [...stdout.matchAll(producerLine)].pop();
-  if (last === undefined) return undefined;
-  const n = (i: number): number => Number(last[i]);
-  return {
-    records: n(1),
-    recordsPerSec: n(2),
-    mbPerSec: n(3),
-    avgLatencyMs: n(4),
-    maxLatencyMs: n(5),
-    p50Ms: n(6),
-    p95Ms: n(7),
-    p99Ms: n(8),
-    p999Ms: n(9),
-  };
 }
 
 async function runProduce(
@@ -619,41 +589,6 @@ async function runProduce(
     records: lines.reduce((s, l) => s + l.records, 0),
     perProducer: lines,
     wallMs,
-  };
-}
-
-interface ConsumeResult {
-  readonly records: number;
-  /** Including the group join (what the tool calls MB.sec). */
-  readonly mbPerSec: number;
-  readonly recordsPerSec: number;
-  /** Fetching only, after the group join. */
-  readonly fetchMbPerSec: number;
-  readonly fetchRecordsPerSec: number;
-  readonly rebalanceMs: number;
-  readonly fetchMs: number;
-}
-
-function parseConsumerPerf(stdout: string): ConsumeResult | undefined {
-  const lines = stdout.split("\n").map((l) => l.trim());
-  const headerAt = lines.findIndex((l) => l.startsWith("start.time"));
-  const header = lines[headerAt]?.split(/,\s*/);
-  const values = lines[headerAt + 1]?.split(/,\s*/);
-  if (header === undefined || values === undefined) return undefined;
-  const field = (name: string): number => {
-    const at = header.indexOf(name);
-    const value = at < 0 ? undefined : values[at];
-    if (value === undefined) throw new Error(`consumer-perf-test output lacks ${name}`);
-    return Number(value);
-  };
-  return {
-    records: field("data.consumed.in.nMsg"),
-    mbPerSec: field("MB.sec"),
-    recordsPerSec: field("nMsg.sec"),
-    fetchMbPerSec: field("fetch.MB.sec"),
-    fetchRecordsPerSec: field("fetch.nMsg.sec"),
-    rebalanceMs: field("rebalance.time.ms"),
-    fetchMs: field("fetch.time.ms"),
   };
 }
 
