@@ -336,7 +336,7 @@ function ioRate(value: string): number | undefined {
 
 /**
  * A server.properties text as Kafka reads it (Java's Properties.load; properties.ts). Throws
- * PropertiesError for malformed text (a bad \\uXXXX escape, too large).
+ * PropertiesError for malformed text (a bad \\u escape, too large).
  */
 export function parseProperties(text: string): Record<string, string> {
   return Object.fromEntries(parseJavaProperties(text, "the config file"));

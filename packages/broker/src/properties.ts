@@ -1,11 +1,11 @@
 // Java .properties text, as Java's Properties.load reads Kafka's server.properties and client
 // config files: `key=value`, `key: value` or `key value`; `#`/`!` comment lines; a line ending in
 // an odd number of backslashes continues on the next (its leading whitespace dropped);
-// `\t \n \r \f \uXXXX` escapes and `\X` for X (so `\\` is one backslash). Values are trimmed,
-// as Kafka's config parsing trims them. Text is read as UTF-8 (Java reads a stream as ISO-8859-1;
-// `\uXXXX` escapes are the portable way to write other characters). Bounded: the text's size and
-// the number of entries; every failure is a PropertiesError naming the line, never its content
-// (which may hold a password).
+// the escapes `\t \n \r \f`, `\u` with four hex digits, and `\X` for X (so `\\` is one
+// backslash). Values are trimmed, as Kafka's config parsing trims them. Text is read as UTF-8
+// (Java reads a stream as ISO-8859-1; `\u` escapes are the portable way to write other
+// characters). Bounded: the text's size and the number of entries; every failure is a
+// PropertiesError naming the line, never its content (which may hold a password).
 export class PropertiesError extends Error {
   override readonly name = "PropertiesError";
 }
@@ -101,7 +101,8 @@ function unescape(text: string, where: string): string {
         break;
       case "u": {
         const hex = text.slice(i + 1, i + 5);
-        if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw new PropertiesError(`${where}: malformed \\uXXXX escape`);
+        if (!/^[0-9a-fA-F]{4}$/.test(hex))
+          throw new PropertiesError(`${where}: malformed \\u escape (four hex digits expected)`);
         out += String.fromCharCode(Number.parseInt(hex, 16));
         i += 4;
         break;

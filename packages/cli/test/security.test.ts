@@ -109,7 +109,7 @@ describe("client config files (.properties)", () => {
   });
 
   test("malformed escapes, NUL bytes, too many entries and too large files are ClientConfigErrors", () => {
-    configError(() => parseProperties("password=ab\\u12zz"), /line 1: malformed \\uXXXX escape/);
+    configError(() => parseProperties("password=ab\\u12zz"), /line 1: malformed \\u escape/);
     configError(() => parseProperties("a=1\nb=\0"), /not a text file/);
     const many = Array.from({ length: propertiesEntriesMax + 1 }, (_, i) => `k${i}=v`).join("\n");
     configError(() => parseProperties(many), /more than 10000 entries/);
@@ -160,7 +160,7 @@ describe("client config files (.properties)", () => {
   test("written with Java's escapes, any keys and (trimmed) values read back as they were", () => {
     // Escapes as java.util.Properties#store writes them, so the parser is checked against the format.
     const escape = (text: string, isKey: boolean): string =>
-      // Per UTF-16 code unit, as Java writes \uXXXX (a surrogate pair as two escapes).
+      // Per UTF-16 code unit, as Java writes \u escapes (a surrogate pair as two escapes).
       Array.from({ length: text.length }, (_, i) => {
         const c = text[i] ?? "";
         if (c === "\\") return "\\\\";
