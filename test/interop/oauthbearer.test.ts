@@ -16,6 +16,7 @@ import { after, describe, test } from "node:test";
 import { ApiKey, ErrorCode } from "@samsa/protocol";
 import { uniqueName, waitFor, WireClient } from "@samsa/testkit";
 import {
+  confluentRoundTrip,
   kafkaTool,
   consoleConsume,
   kafkaToolOk,
@@ -24,11 +25,11 @@ import {
   repoRoot,
   run,
   runOk,
-  systemPython,
   targetKind,
   useTarget,
   which,
 } from "./support.ts";
+import type { PythonRoundTrip } from "./support.ts";
 
 const reauthMs = 3000;
 const oauthReauthMs = 2000;
@@ -355,49 +356,17 @@ describe("SASL/OAUTHBEARER and re-authentication (KIP-368)", () => {
   });
 
   describe("confluent-kafka-python (librdkafka's unsecured JWT)", { skip: pythonMissing ?? false }, () => {
-    const script = `
-import json, sys
-from confluent_kafka import Consumer, KafkaError, Producer
-req = json.load(sys.stdin)
-errors = []
-conf = {"bootstrap.servers": req["bootstrap"], "security.protocol": "SASL_PLAINTEXT",
-        "sasl.mechanisms": "OAUTHBEARER", "enable.sasl.oauthbearer.unsecure.jwt": True,
-        "sasl.oauthbearer.config": req["config"], "error_cb": lambda e: errors.append(e)}
-producer = Producer(conf)
-producer.produce(req["topic"], req["value"].encode())
-for _ in range(40):
-    remaining = producer.flush(0.5)
-    auth = [e for e in errors if e.code() == KafkaError._AUTHENTICATION]
-    if auth or not remaining:
-        break
-if auth or remaining:
-    print(json.dumps({"error": str(auth[0]) if auth else "not delivered", "auth": bool(auth)}))
-    sys.exit(0)
-consumer = Consumer(dict(conf, **{"group.id": req["topic"], "auto.offset.reset": "earliest"}))
-consumer.subscribe([req["topic"]])
-value = None
-for _ in range(60):
-    msg = consumer.poll(0.5)
-    if msg is not None and msg.error() is None:
-        value = msg.value().decode()
-        break
-consumer.close()
-print(json.dumps({"value": value}))
-`;
-    const python = async (config: string): Promise<{ value?: string | null; error?: string; auth?: boolean }> => {
-      const topic = uniqueName("oauth-python");
-      const result = await runOk(systemPython, ["-c", script], {
-        input: JSON.stringify({ bootstrap: oauth(), config, topic, value: `hello ${topic}` }),
-        timeoutMs: 90_000,
+    const python = (config: string): Promise<PythonRoundTrip> =>
+      confluentRoundTrip({
+        conf: {
+          "security.protocol": "SASL_PLAINTEXT",
+          "sasl.mechanisms": "OAUTHBEARER",
+          "enable.sasl.oauthbearer.unsecure.jwt": true,
+          "sasl.oauthbearer.config": config,
+        },
+        bootstrap: oauth(),
+        topicPrefix: "oauth-python",
       });
-      const answer = JSON.parse(result.stdout.trim().split("\n").pop() ?? "{}") as {
-        value?: string | null;
-        error?: string;
-        auth?: boolean;
-      };
-      if (answer.value !== undefined) assert.equal(answer.value, `hello ${topic}`);
-      return answer;
-    };
 
     test("produces and consumes; a token without the required scope is an authentication error", async () => {
       const ok = await python("principal=alice scope=kafka");

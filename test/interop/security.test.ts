@@ -11,10 +11,11 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { uniqueName } from "@samsa/testkit";
-import type { RunResult } from "./support.ts";
+import type { PythonRoundTrip, RunResult } from "./support.ts";
 import {
-  kafkaTool,
+  confluentRoundTrip,
   consoleConsume,
+  kafkaTool,
   kafkaToolOk,
   kafkaToolsMissing,
   modernLibrdkafka,
@@ -73,58 +74,11 @@ describe("authentication: SASL_SSL (PLAIN, SCRAM) and mTLS with real clients", {
     `ssl.ca.location=${file("caCert")}`,
   ];
 
-  // Produces one message with confluent-kafka-python and reads it back; on an authentication error
-  // (reported through error_cb while flushing) prints it and stops. Either answer names the
-  // librdkafka the client runs on.
-  const pythonScript = `
-import json, sys
-from confluent_kafka import Consumer, KafkaError, Producer, libversion
-req = json.load(sys.stdin)
-errors = []
-def on_error(err):
-    errors.append(err)
-conf = dict(req["conf"], **{"bootstrap.servers": req["bootstrap"], "error_cb": on_error})
-producer = Producer(conf)
-producer.produce(req["topic"], req["value"].encode())
-for _ in range(30):
-    remaining = producer.flush(0.5)
-    auth = [e for e in errors if e.code() == KafkaError._AUTHENTICATION]
-    if auth or not remaining:
-        break
-if auth or remaining:
-    print(json.dumps({"error": str(auth[0]) if auth else "not delivered", "auth": bool(auth), "librdkafka": libversion()[0]}))
-    sys.exit(0)
-consumer = Consumer(dict(conf, **{"group.id": req["topic"], "auto.offset.reset": "earliest"}))
-consumer.subscribe([req["topic"]])
-value = None
-for _ in range(60):
-    msg = consumer.poll(0.5)
-    if msg is not None and msg.error() is None:
-        value = msg.value().decode()
-        break
-consumer.close()
-print(json.dumps({"value": value, "librdkafka": libversion()[0]}))
-`;
-  interface PythonAnswer {
-    value?: string | null;
-    error?: string;
-    auth?: boolean;
-    librdkafka: string;
-  }
-  async function python(
+  const python = (
     conf: Record<string, string>,
     bootstrap: string,
     interpreter: string = systemPython,
-  ): Promise<PythonAnswer> {
-    const topic = uniqueName("sec-python");
-    const result = await runOk(interpreter, ["-c", pythonScript], {
-      input: JSON.stringify({ conf, bootstrap, topic, value: `hello ${topic}` }),
-      timeoutMs: 90_000,
-    });
-    const answer = JSON.parse(result.stdout.trim().split("\n").pop() ?? "{}") as PythonAnswer;
-    if (answer.value !== undefined) assert.equal(answer.value, `hello ${topic}`);
-    return answer;
-  }
+  ): Promise<PythonRoundTrip> => confluentRoundTrip({ conf, bootstrap, interpreter, topicPrefix: "sec-python" });
   const pythonSaslConf = (mechanism: string, user: string, password: string): Record<string, string> => ({
     "security.protocol": "SASL_SSL",
     "sasl.mechanisms": mechanism,

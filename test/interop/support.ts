@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { after, before } from "node:test";
 import { ApiKey, decodeControlRecord, decodeRecords, iterateBatches } from "@samsa/protocol";
 import type { CompressionCodec } from "@samsa/protocol";
-import { startProxy, startTarget, targetFromEnv, waitFor, WireClient } from "@samsa/testkit";
+import { startProxy, startTarget, targetFromEnv, uniqueName, waitFor, WireClient } from "@samsa/testkit";
 import type { StartTargetOptions, TcpProxy, Target, TargetKind } from "@samsa/testkit";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -164,6 +164,66 @@ export function modernLibrdkafka(): ModernLibrdkafka | string {
   if (home === "" || !existsSync(marker) || !existsSync(python) || !existsSync(join(libDir, "librdkafka.so.1")))
     return `confluent-kafka is not installed in ${home} (run: bash scripts/librdkafka.sh install; .ci/run does)`;
   return { python, libDir, version: readFileSync(marker, "utf8").trim() };
+}
+
+// Produces one message with confluent-kafka-python and reads it back; on an authentication error
+// (reported through error_cb while flushing) prints it and stops. Either answer names the
+// librdkafka the client runs on.
+const roundTripScript = `
+import json, sys
+from confluent_kafka import Consumer, KafkaError, Producer, libversion
+req = json.load(sys.stdin)
+errors = []
+def on_error(err):
+    errors.append(err)
+conf = dict(req["conf"], **{"bootstrap.servers": req["bootstrap"], "error_cb": on_error})
+producer = Producer(conf)
+producer.produce(req["topic"], req["value"].encode())
+for _ in range(40):
+    remaining = producer.flush(0.5)
+    auth = [e for e in errors if e.code() == KafkaError._AUTHENTICATION]
+    if auth or not remaining:
+        break
+if auth or remaining:
+    print(json.dumps({"error": str(auth[0]) if auth else "not delivered", "auth": bool(auth), "librdkafka": libversion()[0]}))
+    sys.exit(0)
+consumer = Consumer(dict(conf, **{"group.id": req["topic"], "auto.offset.reset": "earliest"}))
+consumer.subscribe([req["topic"]])
+value = None
+for _ in range(60):
+    msg = consumer.poll(0.5)
+    if msg is not None and msg.error() is None:
+        value = msg.value().decode()
+        break
+consumer.close()
+print(json.dumps({"value": value, "librdkafka": libversion()[0]}))
+`;
+
+export interface PythonRoundTrip {
+  readonly value?: string | null;
+  readonly error?: string;
+  readonly auth?: boolean;
+  readonly librdkafka: string;
+}
+
+/**
+ * One message through confluent-kafka-python with client config `conf` (security settings):
+ * produced to a fresh topic and consumed back (checked equal), or the authentication error.
+ */
+export async function confluentRoundTrip(options: {
+  readonly conf: Readonly<Record<string, string | boolean>>;
+  readonly bootstrap: string;
+  readonly interpreter?: string;
+  readonly topicPrefix: string;
+}): Promise<PythonRoundTrip> {
+  const topic = uniqueName(options.topicPrefix);
+  const result = await runOk(options.interpreter ?? systemPython, ["-c", roundTripScript], {
+    input: JSON.stringify({ conf: options.conf, bootstrap: options.bootstrap, topic, value: `hello ${topic}` }),
+    timeoutMs: 90_000,
+  });
+  const answer = JSON.parse(result.stdout.trim().split("\n").pop() ?? "{}") as PythonRoundTrip;
+  if (answer.value !== undefined) assert.equal(answer.value, `hello ${topic}`);
+  return answer;
 }
 
 export interface SampleRecord {
